@@ -1,0 +1,1 @@
+"""The ARI controller: Asterisk provisioning, the ARI/AMI clients, calls, IVR and queues."""

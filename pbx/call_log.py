@@ -1,0 +1,113 @@
+"""The durable side of a call: a record written when the call arrives, closed when it ends.
+
+A record exists from the first moment Switchboard handles a channel, so a crash of the
+controller never loses a call: recovery closes the records it left open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from pbx.models import CallRecord, Disposition
+from switchboard.db import Database
+
+CallEndedHook = Callable[[AsyncSession, CallRecord], Awaitable[None]]
+
+
+class CallLog:
+    def __init__(self, db: Database, node: str, on_ended: CallEndedHook) -> None:
+        self.db = db
+        self.node = node
+        self._on_ended = on_ended
+
+    async def started(
+        self,
+        *,
+        channel_id: str,
+        caller_number: str,
+        caller_name: str,
+        dialled_number: str,
+        started_at: datetime,
+        direction: str = "inbound",
+    ) -> int:
+        async with self.db.transaction() as session:
+            existing = await self._by_channel(session, channel_id)
+            if existing is not None:  # re-adopted after a controller restart
+                assert existing.id is not None
+                return existing.id
+            record = CallRecord(
+                channel_id=channel_id,
+                asterisk_node=self.node,
+                direction=direction,
+                caller_number=caller_number,
+                caller_name=caller_name,
+                dialled_number=dialled_number,
+                started_at=started_at,
+            )
+            session.add(record)
+            await session.flush()
+            assert record.id is not None
+            return record.id
+
+    async def ended(
+        self,
+        record_id: int,
+        *,
+        answered_at: datetime | None,
+        ended_at: datetime,
+        disposition: Disposition,
+        hangup_cause: str = "",
+        path: Sequence[dict[str, Any]] = (),
+    ) -> CallRecord:
+        """Close the record and file it (ticket) in one transaction; idempotent."""
+        async with self.db.transaction() as session:
+            record = await session.get(CallRecord, record_id, with_for_update=True)
+            if record is None:
+                raise LookupError(f"call record {record_id} does not exist")
+            if record.disposition == Disposition.ACTIVE:
+                record.answered_at = answered_at
+                record.ended_at = max(ended_at, record.started_at)
+                record.disposition = disposition
+                record.hangup_cause = hangup_cause
+                record.duration_seconds = (record.ended_at - record.started_at).total_seconds()
+                if record.answered_at is not None:
+                    record.talk_seconds = (record.ended_at - record.answered_at).total_seconds()
+                record.path = [*record.path, *path]
+                session.add(record)
+                await session.flush()
+            await self._on_ended(session, record)
+            await session.flush()
+            await session.refresh(record)
+            return record
+
+    async def open_records(self) -> list[CallRecord]:
+        """Records of this node that were never closed (calls up, or lost by a crash)."""
+        async with self.db.session() as session:
+            statement = select(CallRecord).where(
+                CallRecord.asterisk_node == self.node,
+                CallRecord.disposition == Disposition.ACTIVE,
+            )
+            return list((await session.exec(statement)).all())
+
+    async def _by_channel(self, session: AsyncSession, channel_id: str) -> CallRecord | None:
+        statement = select(CallRecord).where(
+            CallRecord.asterisk_node == self.node, CallRecord.channel_id == channel_id
+        )
+        return (await session.exec(statement)).first()
+
+    async def get(self, record_id: int) -> CallRecord | None:
+        async with self.db.session() as session:
+            return await session.get(CallRecord, record_id)
+
+    async def recent(self, limit: int, before_id: int | None = None) -> list[CallRecord]:
+        """Newest first; ``before_id`` is the cursor from the previous page."""
+        async with self.db.session() as session:
+            statement = select(CallRecord).order_by(CallRecord.id.desc()).limit(limit)  # type: ignore[union-attr]
+            if before_id is not None:
+                statement = statement.where(CallRecord.id < before_id)  # type: ignore[operator]
+            return list((await session.exec(statement)).all())

@@ -1,0 +1,190 @@
+"""The call controller: routes ARI events to per-call tasks and owns their lifecycle.
+
+One reader (the event stream) hands each event to the call it concerns, on that call's
+own queue; one task per call runs its handler and, whatever happens, closes its record.
+On every (re)connection the controller reconciles with Asterisk: calls whose channels
+vanished are closed, channels still in the app that it does not know (a restart) are
+adopted and handed to the handler as recovered, and records left open by a crash are
+closed, so no call hangs in Asterisk and no call record is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pbx.ari.client import AriClient
+from pbx.ari.errors import AriAuthError, AriError, AriNotFound
+from pbx.ari.models import (
+    AriEvent,
+    Channel,
+    PlaybackFinished,
+    PlaybackStarted,
+    RecordingFailed,
+    RecordingFinished,
+    StasisStart,
+)
+from pbx.ari.stream import EventStream
+from pbx.call import Call, CallEnded, Resynced
+from pbx.call_log import CallLog
+from pbx.call_state import CallState
+from pbx.models import Disposition
+from switchboard.db_types import utcnow
+
+log = logging.getLogger(__name__)
+
+CallHandler = Callable[[Call], Awaitable[None]]
+
+
+class CallController:
+    def __init__(self, ari: AriClient, call_log: CallLog, handler: CallHandler) -> None:
+        self.ari = ari
+        self.call_log = call_log
+        self.handler = handler
+        self.calls: dict[str, Call] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.stream = EventStream(ari, self.dispatch, self.reconcile)
+
+    async def check_credentials(self) -> dict[str, Any]:
+        """Fail fast and clearly on wrong credentials or an unreachable Asterisk."""
+        try:
+            return await self.ari.asterisk_info()
+        except AriAuthError as exc:
+            raise AriAuthError(
+                401,
+                f"Asterisk at {self.ari.base_url} rejected ARI user '{self.ari.username}': "
+                "the ARI password does not match the instance's (see `switchboard config show`)",
+            ) from exc
+
+    async def run(self) -> None:
+        await self.check_credentials()
+        await self.stream.run()
+
+    async def shutdown(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # --- the reader ---------------------------------------------------------------
+    def dispatch(self, event: AriEvent) -> None:
+        channel_id = _channel_of(event)
+        if channel_id is None:
+            return
+        call = self.calls.get(channel_id)
+        if call is None and isinstance(event, StasisStart):
+            call = self._adopt(event.channel, recovered=False)
+        if call is not None:
+            call.deliver(event)
+
+    def _adopt(self, channel: Channel, *, recovered: bool) -> Call:
+        call = Call(channel, self.ari, recovered=recovered)
+        self.calls[channel.id] = call
+        task = asyncio.create_task(self._run_call(call), name=f"call-{channel.id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return call
+
+    # --- one call -----------------------------------------------------------------
+    async def _run_call(self, call: Call) -> None:
+        record = asyncio.create_task(
+            self.call_log.started(
+                channel_id=call.id,
+                caller_number=call.caller_number,
+                caller_name=call.channel.caller.name,
+                dialled_number=call.dialled_number,
+                started_at=call.started_at,
+            )
+        )
+        disposition = Disposition.ANSWERED
+        try:
+            await self.handler(call)
+            await call.hangup()
+        except CallEnded:
+            pass
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("handler failed on call %s; sending it back to the dialplan", call.id)
+            disposition = Disposition.FAILED
+            await self._return_to_dialplan(call)
+        try:
+            if call.state is not CallState.ENDED:
+                await call.drain_until_ended(timeout=10)
+        finally:
+            self.calls.pop(call.id, None)
+            if call.answered_at is None and disposition is Disposition.ANSWERED:
+                disposition = Disposition.ABANDONED
+            if call.recovered:
+                disposition = Disposition.INTERRUPTED
+            await self.call_log.ended(
+                await record,
+                answered_at=call.answered_at,
+                ended_at=call.ended_at or utcnow(),
+                disposition=disposition,
+                hangup_cause=call.hangup_cause,
+                path=call.path,
+            )
+
+    async def _return_to_dialplan(self, call: Call) -> None:
+        try:
+            await self.ari.continue_in_dialplan(call.id)
+        except AriError:
+            await call.hangup("normal")
+
+    # --- reconciliation -------------------------------------------------------------
+    async def reconcile(self) -> None:
+        try:
+            live = set((await self.ari.application()).channel_ids)
+        except AriNotFound:
+            live = set()
+        for channel_id, call in list(self.calls.items()):
+            call.deliver(Resynced(type="SwitchboardResynced", present=channel_id in live))
+        for channel_id in live - self.calls.keys():
+            try:
+                channel = await self.ari.channel(channel_id)
+            except AriNotFound:
+                continue
+            log.warning("adopting channel %s left by a previous controller", channel_id)
+            self._adopt(channel, recovered=True)
+        for record in await self.call_log.open_records():
+            if record.channel_id in live or record.channel_id in self.calls:
+                continue
+            assert record.id is not None
+            log.warning("closing call record %s: its channel is gone", record.id)
+            await self.call_log.ended(
+                record.id,
+                answered_at=record.answered_at,
+                ended_at=utcnow(),
+                disposition=Disposition.INTERRUPTED,
+                hangup_cause="lost while the controller was down",
+            )
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        """The calls in progress, for the API and for operators."""
+        return [
+            {
+                "channel_id": call.id,
+                "caller_number": call.caller_number,
+                "dialled_number": call.dialled_number,
+                "state": call.state.value,
+                "started_at": call.started_at.isoformat(),
+                "recovered": call.recovered,
+            }
+            for call in self.calls.values()
+        ]
+
+
+def _channel_of(event: AriEvent) -> str | None:
+    channel = getattr(event, "channel", None)
+    if channel is not None:
+        return str(channel.id)
+    if isinstance(event, PlaybackStarted | PlaybackFinished):
+        uri = event.playback.target_uri
+    elif isinstance(event, RecordingFinished | RecordingFailed):
+        uri = event.recording.target_uri
+    else:
+        return None
+    kind, _, target = uri.partition(":")
+    return target if kind == "channel" else None

@@ -1,0 +1,156 @@
+"""The composition root: builds every service with explicit dependencies, once.
+
+Nothing in Switchboard connects or creates engines at import time; the CLI (and tests)
+build a ``System`` and run the parts they want from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from dataclasses import dataclass
+from types import TracebackType
+
+import uvicorn
+
+from pbx.ami import AmiClient
+from pbx.ari.client import AriClient
+from pbx.asterisk.instance import AsteriskInstance, ensure_port_free
+from pbx.asterisk.runtime import Progress, resolve_runtime
+from pbx.call_log import CallLog
+from pbx.controller import CallController
+from pbx.handlers import greeting_handler
+from switchboard.bus import LocalBus
+from switchboard.db import Database
+from switchboard.secrets import Secrets, load_or_create_secrets
+from switchboard.settings import Settings
+from ticketing.calls import CallFiler
+from ticketing.queries import TicketQueries
+from web.app import create_app
+from web.context import WebContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PbxCredentials:
+    ari_password: str
+    ami_secret: str
+
+
+def pbx_credentials(settings: Settings, secrets: Secrets) -> PbxCredentials:
+    """Generated secrets for an Asterisk Switchboard runs; configured ones for an external."""
+    asterisk = settings.asterisk
+    if asterisk.mode == "external":
+        if not asterisk.ari_password or not asterisk.ami_secret:
+            raise ValueError(
+                "asterisk.mode=external needs SWITCHBOARD_ASTERISK__ARI_PASSWORD and "
+                "SWITCHBOARD_ASTERISK__AMI_SECRET"
+            )
+        return PbxCredentials(asterisk.ari_password, asterisk.ami_secret)
+    return PbxCredentials(
+        asterisk.ari_password or secrets.ari_password, asterisk.ami_secret or secrets.ami_secret
+    )
+
+
+def asterisk_instance(
+    settings: Settings, progress: Progress, *, benchmark_baseline: bool = False
+) -> AsteriskInstance:
+    """The instance Switchboard manages, provisioning Asterisk when none is available."""
+    asterisk = settings.asterisk
+    runtime = resolve_runtime(
+        asterisk.mode, settings.cache_dir, asterisk.debian_mirror, asterisk.debian_suite, progress
+    )
+    secrets = load_or_create_secrets(settings.state_dir)
+    credentials = pbx_credentials(settings, secrets)
+    effective = Secrets(
+        ari_password=credentials.ari_password,
+        ami_secret=credentials.ami_secret,
+        api_token=secrets.api_token,
+        session_key=secrets.session_key,
+    )
+    return AsteriskInstance(runtime, asterisk, effective, benchmark_baseline=benchmark_baseline)
+
+
+class System:
+    """Every long-lived service of one Switchboard process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.secrets = load_or_create_secrets(settings.state_dir)
+        credentials = pbx_credentials(settings, self.secrets)
+        asterisk = settings.asterisk
+        self.db = Database(settings.effective_database_url)
+        self.bus = LocalBus()
+        self.call_log = CallLog(
+            self.db, node=asterisk.instance, on_ended=CallFiler(settings.calls.default_region)
+        )
+        self.tickets = TicketQueries(self.db)
+        self.ari = AriClient(
+            f"http://{asterisk.host}:{asterisk.http_port}",
+            asterisk.ari_user,
+            credentials.ari_password,
+            asterisk.app,
+        )
+        self.ami = AmiClient(
+            asterisk.host, asterisk.ami_port, asterisk.ami_user, credentials.ami_secret
+        )
+        self.controller = CallController(
+            self.ari, self.call_log, greeting_handler(settings.calls.greeting)
+        )
+
+    async def __aenter__(self) -> System:
+        await self.db.check()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.controller.shutdown()
+        self.ami.close()
+        await self.ari.close()
+        await self.db.close()
+
+    def web_app(self, *, with_controller: bool) -> object:
+        return create_app(
+            WebContext(
+                db=self.db,
+                api_token=self.secrets.api_token,
+                calls=self.call_log,
+                tickets=self.tickets,
+                controller=self.controller if with_controller else None,
+            )
+        )
+
+    async def serve(self, *, controller: bool, web: bool) -> None:
+        """Run the controller and/or the web server until one stops or a signal arrives."""
+        if web:
+            ensure_port_free(
+                self.settings.web.host, self.settings.web.port, socket.SOCK_STREAM, "web"
+            )
+        tasks: list[asyncio.Task[None]] = []
+        if controller:
+            await self.controller.check_credentials()
+            await self.ami.connect()
+            tasks.append(asyncio.create_task(self.controller.run(), name="controller"))
+        if web:
+            config = uvicorn.Config(
+                self.web_app(with_controller=controller),  # type: ignore[arg-type]
+                host=self.settings.web.host,
+                port=self.settings.web.port,
+                log_level="warning",
+                lifespan="off",
+            )
+            tasks.append(asyncio.create_task(uvicorn.Server(config).serve(), name="web"))
+        try:
+            done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)

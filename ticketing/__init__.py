@@ -1,0 +1,1 @@
+"""Contacts, tickets and their threads: where every customer contact lands."""

@@ -1,0 +1,1 @@
+"""The web app (FastAPI + Jinja2): a thin layer over the domain services."""
