@@ -69,7 +69,7 @@ class AmiClient:
 
     async def action(self, name: str, **fields: Any) -> list[dict[str, str]]:
         """Send an action and collect its response and any list events it produces."""
-        result = self._manager.send_action({"Action": name, **fields}, as_list=True)
+        result = self._manager.send_action({"Action": name, **fields})
         messages = await asyncio.wait_for(result, 15)
         if not isinstance(messages, list):
             messages = [messages]

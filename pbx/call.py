@@ -47,8 +47,18 @@ class Resynced(AriEvent):
 
 
 class Call:
-    def __init__(self, channel: Channel, ari: AriClient, *, recovered: bool = False) -> None:
+    def __init__(
+        self,
+        channel: Channel,
+        ari: AriClient,
+        *,
+        recovered: bool = False,
+        stasis_start: datetime | None = None,
+        on_answered: Callable[[datetime], None] | None = None,
+    ) -> None:
         self.channel = channel
+        self._on_answered = on_answered
+        self.stasis_start = stasis_start
         self.ari = ari
         self.recovered = recovered
         self.state = CallState.RINGING
@@ -132,7 +142,13 @@ class Call:
         await self._command(self.ari.answer(self.id))
         self._transition(CallInput.ANSWER)
         self.answered_at = utcnow()
-        self.step("answer")
+        if self.stasis_start is None:
+            self.step("answer")
+        else:  # how long the caller waited on Switchboard, from Asterisk's own clock
+            waited = (self.answered_at - self.stasis_start).total_seconds() * 1000
+            self.step("answer", after_stasis_start_ms=round(waited, 1))
+        if self._on_answered is not None:
+            self._on_answered(self.answered_at)
 
     async def play(self, media: list[str], *, interruptible: bool = False) -> str | None:
         """Play media in order; returns the digit that cut it short when interruptible."""

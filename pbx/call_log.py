@@ -54,6 +54,14 @@ class CallLog:
             assert record.id is not None
             return record.id
 
+    async def answered(self, record_id: int, at: datetime) -> None:
+        """Persist the answer as it happens, so a crash later cannot lose it."""
+        async with self.db.transaction() as session:
+            record = await session.get(CallRecord, record_id)
+            if record is not None and record.answered_at is None:
+                record.answered_at = at
+                session.add(record)
+
     async def ended(
         self,
         record_id: int,
@@ -70,7 +78,7 @@ class CallLog:
             if record is None:
                 raise LookupError(f"call record {record_id} does not exist")
             if record.disposition == Disposition.ACTIVE:
-                record.answered_at = answered_at
+                record.answered_at = answered_at or record.answered_at
                 record.ended_at = max(ended_at, record.started_at)
                 record.disposition = disposition
                 record.hangup_cause = hangup_cause

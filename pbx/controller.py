@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from pbx.ari.client import AriClient
@@ -74,29 +75,46 @@ class CallController:
             return
         call = self.calls.get(channel_id)
         if call is None and isinstance(event, StasisStart):
-            call = self._adopt(event.channel, recovered=False)
+            call = self._adopt(event.channel, recovered=False, stasis_start=event.timestamp)
         if call is not None:
             call.deliver(event)
 
-    def _adopt(self, channel: Channel, *, recovered: bool) -> Call:
-        call = Call(channel, self.ari, recovered=recovered)
+    def _adopt(
+        self, channel: Channel, *, recovered: bool, stasis_start: datetime | None = None
+    ) -> Call:
+        # The record is written alongside the handler, so answering never waits on the disk.
+        record = asyncio.create_task(
+            self.call_log.started(
+                channel_id=channel.id,
+                caller_number=channel.caller.number,
+                caller_name=channel.caller.name,
+                dialled_number=channel.dialplan.exten,
+                started_at=channel.creationtime or utcnow(),
+            )
+        )
+        writes: list[asyncio.Task[None]] = []
+
+        async def persist_answer(at: datetime) -> None:
+            await self.call_log.answered(await asyncio.shield(record), at)
+
+        call = Call(
+            channel,
+            self.ari,
+            recovered=recovered,
+            stasis_start=stasis_start,
+            on_answered=lambda at: writes.append(asyncio.create_task(persist_answer(at))),
+        )
         self.calls[channel.id] = call
-        task = asyncio.create_task(self._run_call(call), name=f"call-{channel.id}")
+        task = asyncio.create_task(self._run_call(call, record, writes), name=f"call-{channel.id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return call
 
     # --- one call -----------------------------------------------------------------
-    async def _run_call(self, call: Call) -> None:
-        record = asyncio.create_task(
-            self.call_log.started(
-                channel_id=call.id,
-                caller_number=call.caller_number,
-                caller_name=call.channel.caller.name,
-                dialled_number=call.dialled_number,
-                started_at=call.started_at,
-            )
-        )
+    async def _run_call(
+        self, call: Call, record: asyncio.Task[int], writes: list[asyncio.Task[None]]
+    ) -> None:
+        """Run the handler; whatever happens, close the call's record last."""
         disposition = Disposition.ANSWERED
         try:
             await self.handler(call)
@@ -118,6 +136,7 @@ class CallController:
                 disposition = Disposition.ABANDONED
             if call.recovered:
                 disposition = Disposition.INTERRUPTED
+            await asyncio.gather(*writes, return_exceptions=True)
             await self.call_log.ended(
                 await record,
                 answered_at=call.answered_at,

@@ -53,6 +53,10 @@ class AsteriskSettings(BaseModel):
     ami_secret: str | None = Field(None, description="Only for mode=external")
     app: str = "switchboard"
     tone_country: Literal["fi", "se", "ua", "us"] = "fi"
+    benchmark_baseline: bool = Field(
+        False,
+        description="Add dialplan-only numbers 9999X. (answer, beep, hang up) for benchmarks",
+    )
     debian_mirror: str = "http://deb.debian.org/debian"
     debian_suite: str = "sid"
 

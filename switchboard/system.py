@@ -16,13 +16,14 @@ import uvicorn
 
 from pbx.ami import AmiClient
 from pbx.ari.client import AriClient
-from pbx.asterisk.instance import AsteriskInstance, ensure_port_free
+from pbx.asterisk.instance import AsteriskInstance
 from pbx.asterisk.runtime import Progress, resolve_runtime
 from pbx.call_log import CallLog
 from pbx.controller import CallController
 from pbx.handlers import greeting_handler
 from switchboard.bus import LocalBus
 from switchboard.db import Database
+from switchboard.ports import ensure_port_free
 from switchboard.secrets import Secrets, load_or_create_secrets
 from switchboard.settings import Settings
 from ticketing.calls import CallFiler
@@ -54,9 +55,7 @@ def pbx_credentials(settings: Settings, secrets: Secrets) -> PbxCredentials:
     )
 
 
-def asterisk_instance(
-    settings: Settings, progress: Progress, *, benchmark_baseline: bool = False
-) -> AsteriskInstance:
+def asterisk_instance(settings: Settings, progress: Progress) -> AsteriskInstance:
     """The instance Switchboard manages, provisioning Asterisk when none is available."""
     asterisk = settings.asterisk
     runtime = resolve_runtime(
@@ -70,7 +69,7 @@ def asterisk_instance(
         api_token=secrets.api_token,
         session_key=secrets.session_key,
     )
-    return AsteriskInstance(runtime, asterisk, effective, benchmark_baseline=benchmark_baseline)
+    return AsteriskInstance(runtime, asterisk, effective)
 
 
 class System:

@@ -129,8 +129,6 @@ def render_context(
     settings: AsteriskSettings,
     secrets: Secrets,
     paths: InstancePaths,
-    *,
-    benchmark_baseline: bool = False,
 ) -> dict[str, Any]:
     return {
         "node": settings.instance,
@@ -153,7 +151,7 @@ def render_context(
         "ami_user": settings.ami_user,
         "ami_secret": secrets.ami_secret,
         "allowed_origins": f"http://{settings.bind_address}:{settings.http_port}",
-        "benchmark_baseline": benchmark_baseline,
+        "benchmark_baseline": settings.benchmark_baseline,
         "tone_country": settings.tone_country,
     }
 

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from pbx.asterisk.config import InstancePaths, render_config, render_context
 from pbx.asterisk.runtime import AsteriskRuntime, Progress
+from switchboard.ports import ensure_port_free
 from switchboard.secrets import Secrets
 from switchboard.settings import AsteriskSettings
 
@@ -25,24 +26,17 @@ class AsteriskStartError(RuntimeError):
     pass
 
 
-class PortInUse(AsteriskStartError):
-    pass
-
-
 class AsteriskInstance:
     def __init__(
         self,
         runtime: AsteriskRuntime,
         settings: AsteriskSettings,
         secrets: Secrets,
-        *,
-        benchmark_baseline: bool = False,
     ) -> None:
         self.runtime = runtime
         self.settings = settings
         self.secrets = secrets
         self.paths = InstancePaths(INSTANCES_ROOT / settings.instance)
-        self.benchmark_baseline = benchmark_baseline
 
     @property
     def name(self) -> str:
@@ -93,12 +87,7 @@ class AsteriskInstance:
             host.mkdir(parents=True, exist_ok=True)
             if owner is not None:
                 os.chown(host, *owner)
-        context = render_context(
-            self.settings,
-            self.secrets,
-            self.paths,
-            benchmark_baseline=self.benchmark_baseline,
-        )
+        context = render_context(self.settings, self.secrets, self.paths)
         for written in render_config(context, self.host(self.paths.etc)):
             if owner is not None:
                 os.chown(written, *owner)
@@ -171,20 +160,6 @@ class AsteriskInstance:
         if root is None or (root / "proc" / "self").exists():
             return
         subprocess.run(["mount", "-t", "proc", "proc", str(root / "proc")], check=True)
-
-
-def ensure_port_free(address: str, port: int, kind: socket.SocketKind, label: str) -> None:
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    with socket.socket(family, kind) as probe:
-        if kind == socket.SOCK_STREAM:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((address, port))
-        except OSError as exc:
-            raise PortInUse(
-                f"port {port} ({label}) on {address} is already in use by another program; "
-                "stop it or choose another port in the settings"
-            ) from exc
 
 
 def _alive(pid: int) -> bool:

@@ -14,6 +14,7 @@ from pbx.ari.errors import AriError
 from pbx.asterisk.instance import AsteriskStartError
 from pbx.asterisk.runtime import AsteriskUnavailable
 from switchboard.db import DatabaseError
+from switchboard.ports import PortInUse
 from switchboard.settings import Settings, load_settings
 
 EXPECTED_FAILURES = (
@@ -22,6 +23,7 @@ EXPECTED_FAILURES = (
     AriError,
     AmiError,
     DatabaseError,
+    PortInUse,
     FileNotFoundError,
     ValueError,
 )

@@ -1,0 +1,71 @@
+"""Pure logic without I/O: call states, phone numbers, settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pbx.call_state import CallInput, CallState, IllegalTransition, next_state
+from switchboard.settings import Settings, async_database_url
+from ticketing.phone import normalise_phone
+
+
+def test_call_state_machine_allows_only_real_transitions() -> None:
+    assert next_state(CallState.RINGING, CallInput.ANSWER) is CallState.ANSWERED
+    assert next_state(CallState.ANSWERED, CallInput.END) is CallState.ENDED
+    assert next_state(CallState.RINGING, CallInput.END) is CallState.ENDED
+    with pytest.raises(IllegalTransition, match="cannot answer when ended"):
+        next_state(CallState.ENDED, CallInput.ANSWER)
+    with pytest.raises(IllegalTransition):
+        next_state(CallState.ANSWERED, CallInput.ANSWER)
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("+358401234567", "FI", "+358401234567"),
+        ("0401234567", "FI", "+358401234567"),
+        ("00358401234567", "FI", "+358401234567"),
+        ("040 123 4567", "FI", "+358401234567"),
+        ("0671234567", "UA", "+380671234567"),
+        ("070-123 45 67", "SE", "+46701234567"),
+        ("anonymous", "FI", None),
+        ("", "FI", None),
+        ("12", "FI", None),
+    ],
+)
+def test_phone_numbers_are_stored_in_e164(raw: str, region: str, expected: str | None) -> None:
+    assert normalise_phone(raw, region) == expected
+
+
+def test_database_urls_get_async_drivers() -> None:
+    assert async_database_url("postgresql://u@h/db") == "postgresql+asyncpg://u@h/db"
+    assert async_database_url("sqlite:////x/y.db") == "sqlite+aiosqlite:////x/y.db"
+    assert async_database_url("postgresql+asyncpg://u@h/db") == "postgresql+asyncpg://u@h/db"
+
+
+def test_settings_come_from_env_over_toml_over_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "switchboard.toml"
+    config.write_text("[asterisk]\nsip_port = 5070\nhttp_port = 8090\n[web]\nport = 9000\n")
+    for name in ("DATABASE_URL", "SWITCHBOARD_ASTERISK__SIP_PORT", "SWITCHBOARD_WEB__PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SWITCHBOARD_CONFIG", str(config))
+    monkeypatch.setenv("SWITCHBOARD_ASTERISK__SIP_PORT", "5080")
+    monkeypatch.setenv("SWITCHBOARD_STATE_DIR", str(tmp_path / "state"))
+    settings = Settings()
+    assert settings.asterisk.sip_port == 5080  # environment wins
+    assert settings.asterisk.http_port == 8090  # from the file
+    assert settings.web.port == 9000
+    assert settings.asterisk.ami_port == 5038  # default
+    assert settings.effective_database_url == (
+        f"sqlite+aiosqlite:///{tmp_path / 'state' / 'switchboard.db'}"
+    )
+
+
+def test_a_missing_config_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SWITCHBOARD_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(FileNotFoundError, match=r"nope\.toml, which does not exist"):
+        Settings()
