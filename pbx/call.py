@@ -26,6 +26,7 @@ from pbx.ari.models import (
     ChannelDtmfReceived,
     ChannelHangupRequest,
     PlaybackFinished,
+    PlaybackStarted,
     RecordingFailed,
     RecordingFinished,
     StasisEnd,
@@ -68,7 +69,12 @@ class Call:
         self.hangup_cause = ""
         self.language = channel.language or "en"
         self.path: list[dict[str, Any]] = []
+        self.trace_commands = True  # record answer/play/... steps in the path
+        self.flow = ""  # the IVR flow the call went through, if any
+        self.outcome = ""  # where the flow left the caller (queue, voicemail, ...)
         self.digits: deque[str] = deque()
+        self.key_to_prompt_ms: list[float] = []
+        self._last_key_at: datetime | None = None
         self.events: asyncio.Queue[AriEvent] = asyncio.Queue()
 
     @property
@@ -93,6 +99,12 @@ class Call:
     def _observe(self, event: AriEvent) -> None:
         if isinstance(event, ChannelDtmfReceived):
             self.digits.append(event.digit)
+            self._last_key_at = event.timestamp
+        elif isinstance(event, PlaybackStarted) and self._last_key_at and event.timestamp:
+            # responsiveness as the caller feels it: key released -> next prompt starts
+            waited = (event.timestamp - self._last_key_at).total_seconds() * 1000
+            self.key_to_prompt_ms.append(round(waited, 1))
+            self._last_key_at = None
         elif isinstance(event, ChannelHangupRequest) and not self.hangup_cause:
             self.hangup_cause = f"caller hung up (Q.850 cause {event.cause})"
         if self.state is CallState.ENDED:
@@ -133,6 +145,8 @@ class Call:
             return
 
     def step(self, action: str, **details: Any) -> None:
+        if not self.trace_commands:
+            return
         self.path.append({"at": utcnow().isoformat(), "action": action, **details})
 
     # --- commands -------------------------------------------------------------------
@@ -196,6 +210,12 @@ class Call:
 
         event = await self.wait_for(done)
         return event if isinstance(event, RecordingFinished) else None
+
+    async def hold_music(self, seconds: float, moh_class: str = "default") -> None:
+        """Music on hold for up to ``seconds``; CallEnded when the caller hangs up first."""
+        await self._command(self.ari.start_moh(self.id, moh_class))
+        self.step("hold", moh_class=moh_class)
+        await self.wait_for(lambda _e: False, seconds)
 
     async def hangup(self, reason: str = "normal") -> None:
         if self.state is CallState.ENDED:

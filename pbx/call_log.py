@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from pbx.models import CallRecord, Disposition
+from pbx.models import CallRecord, Disposition, SurveyAnswer
 from switchboard.db import Database
 
 CallEndedHook = Callable[[AsyncSession, CallRecord], Awaitable[None]]
@@ -71,6 +71,8 @@ class CallLog:
         disposition: Disposition,
         hangup_cause: str = "",
         path: Sequence[dict[str, Any]] = (),
+        flow: str = "",
+        outcome: str = "",
     ) -> CallRecord:
         """Close the record and file it (ticket) in one transaction; idempotent."""
         async with self.db.transaction() as session:
@@ -86,6 +88,8 @@ class CallLog:
                 if record.answered_at is not None:
                     record.talk_seconds = (record.ended_at - record.answered_at).total_seconds()
                 record.path = [*record.path, *path]
+                record.flow = flow
+                record.outcome = outcome
                 session.add(record)
                 await session.flush()
             await self._on_ended(session, record)
@@ -118,4 +122,19 @@ class CallLog:
             statement = select(CallRecord).order_by(CallRecord.id.desc()).limit(limit)  # type: ignore[union-attr]
             if before_id is not None:
                 statement = statement.where(CallRecord.id < before_id)  # type: ignore[operator]
+            return list((await session.exec(statement)).all())
+
+    async def record_id(self, channel_id: str) -> int | None:
+        """The record of a call on this node by its channel, while the call is up."""
+        async with self.db.session() as session:
+            record = await self._by_channel(session, channel_id)
+            return record.id if record is not None else None
+
+    async def survey_answers(self, record_id: int) -> list[SurveyAnswer]:
+        async with self.db.session() as session:
+            statement = (
+                select(SurveyAnswer)
+                .where(SurveyAnswer.call_id == record_id)
+                .order_by(SurveyAnswer.id)  # type: ignore[arg-type]
+            )
             return list((await session.exec(statement)).all())

@@ -31,7 +31,7 @@ from pbx.ari.stream import EventStream
 from pbx.call import Call, CallEnded, Resynced
 from pbx.call_log import CallLog
 from pbx.call_state import CallState
-from pbx.models import Disposition
+from pbx.models import CallRecord, Disposition
 from switchboard.db_types import utcnow
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ class CallController:
         self.call_log = call_log
         self.handler = handler
         self.calls: dict[str, Call] = {}
+        self.after_call: list[Callable[[CallRecord], None]] = []  # run once a call is filed
         self._tasks: set[asyncio.Task[None]] = set()
         self.stream = EventStream(ari, self.dispatch, self.reconcile)
 
@@ -137,14 +138,18 @@ class CallController:
             if call.recovered:
                 disposition = Disposition.INTERRUPTED
             await asyncio.gather(*writes, return_exceptions=True)
-            await self.call_log.ended(
+            filed = await self.call_log.ended(
                 await record,
                 answered_at=call.answered_at,
                 ended_at=call.ended_at or utcnow(),
                 disposition=disposition,
                 hangup_cause=call.hangup_cause,
                 path=call.path,
+                flow=call.flow,
+                outcome=call.outcome,
             )
+            for listener in self.after_call:
+                listener(filed)
 
     async def _return_to_dialplan(self, call: Call) -> None:
         try:

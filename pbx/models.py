@@ -41,4 +41,64 @@ class CallRecord(SQLModel, table=True):
     duration_seconds: float | None = None
     talk_seconds: float | None = None
     path: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    flow: str = Field(default="", max_length=64, index=True)
+    outcome: str = Field(default="", max_length=32, index=True)  # where the flow left the caller
     ticket_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
+
+
+class SurveyAnswer(SQLModel, table=True):
+    """One answer (1-5, or none when skipped) to a post-call survey question."""
+
+    __tablename__ = "survey_answers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="call_records.id", index=True)
+    survey: str = Field(max_length=64, index=True)
+    question: str = Field(max_length=64)
+    answer: int | None = None
+    agent: str = Field(default="", max_length=64, index=True)  # who handled the call
+    created_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class CallbackStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class CallbackRequest(SQLModel, table=True):
+    """A caller asked to be called back; agents work these in order of request."""
+
+    __tablename__ = "callback_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="call_records.id", index=True)
+    number: str = Field(max_length=64)
+    queue: str = Field(default="", max_length=64, index=True)
+    status: CallbackStatus = Field(
+        default=CallbackStatus.PENDING, sa_type=enum_type(CallbackStatus), index=True
+    )
+    requested_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    completed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class VoicemailStatus(StrEnum):
+    RECORDED = "recorded"  # the audio is on disk; waiting for the call to end
+    FILED = "filed"  # transcribed (when a model exists) and added to the call's ticket
+
+
+class Voicemail(SQLModel, table=True):
+    __tablename__ = "voicemails"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="call_records.id", index=True)
+    mailbox: str = Field(max_length=64, index=True)
+    recording: str = Field(max_length=300, description="file on this host")
+    language: str = Field(default="en", max_length=8)
+    duration_seconds: float
+    status: VoicemailStatus = Field(
+        default=VoicemailStatus.RECORDED, sa_type=enum_type(VoicemailStatus), index=True
+    )
+    transcript: str | None = None
+    ticket_entry_id: int | None = Field(default=None, foreign_key="ticket_entries.id")
+    created_at: datetime = Field(sa_type=UtcDateTime)

@@ -52,6 +52,15 @@ class AsteriskSettings(BaseModel):
     ari_password: str | None = Field(None, description="Only for mode=external")
     ami_secret: str | None = Field(None, description="Only for mode=external")
     app: str = "switchboard"
+    media_dir: Path | None = Field(
+        None, description="mode=external: a folder this host and Asterisk share, for prompts"
+    )
+    media_dir_in_asterisk: str | None = Field(
+        None, description="mode=external: the same folder's path on the Asterisk host"
+    )
+    recordings_dir: Path | None = Field(
+        None, description="mode=external: Asterisk's recording folder, mounted on this host"
+    )
     tone_country: Literal["fi", "se", "ua", "us"] = "fi"
     benchmark_baseline: bool = Field(
         False,
@@ -67,12 +76,57 @@ class WebSettings(BaseModel):
 
 
 class CallSettings(BaseModel):
+    handler: Literal["flows", "greeting"] = Field(
+        "flows", description="flows: IVR flows by dialled number; greeting: play and hang up"
+    )
     greeting: list[str] = Field(
         default_factory=lambda: ["sound:hello-world"],
         description="Media played to a caller by the greeting handler",
     )
     default_region: str = Field(
         "FI", description="ISO country used to read national caller numbers as E.164"
+    )
+
+
+class IvrSettings(BaseModel):
+    flows_dir: Path | None = Field(
+        None, description="Folder of IVR flow files (default: the ivr_flows/ shipped)"
+    )
+    reload_interval: float = Field(2.0, description="Seconds between checks for edited flows")
+    queue_hold_seconds: float = Field(
+        1800, description="Longest hold on music for a queue before the caller is let go"
+    )
+
+
+class SpeechSettings(BaseModel):
+    models: dict[str, Path] = Field(
+        default_factory=dict,
+        description="Vosk model folder per language, e.g. {fi = '/opt/vosk/fi'}",
+    )
+
+
+class TicketSettings(BaseModel):
+    attachment_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=1, description="Largest file accepted on a ticket, in bytes"
+    )
+    attachment_types: list[str] = Field(
+        default_factory=lambda: [
+            "application/pdf",
+            "image/png",
+            "image/jpeg",
+            "image/gif",
+            "image/webp",
+            "text/plain",
+            "text/csv",
+            "audio/wav",
+            "audio/mpeg",
+            "audio/ogg",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/vnd.oasis.opendocument.text",
+            "application/vnd.oasis.opendocument.spreadsheet",
+        ],
+        description="Content types accepted as attachments (told by the file's extension)",
     )
 
 
@@ -90,9 +144,13 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("DATABASE_URL", "SWITCHBOARD_DATABASE_URL")
     )
     log_level: str = "INFO"
+    timezone: str = Field("Europe/Helsinki", description="The organisation's local time zone")
     asterisk: AsteriskSettings = Field(default_factory=AsteriskSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     calls: CallSettings = Field(default_factory=CallSettings)
+    tickets: TicketSettings = Field(default_factory=TicketSettings)
+    ivr: IvrSettings = Field(default_factory=IvrSettings)
+    speech: SpeechSettings = Field(default_factory=SpeechSettings)
 
     @field_validator("state_dir", "cache_dir")
     @classmethod

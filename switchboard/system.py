@@ -20,14 +20,15 @@ from pbx.asterisk.instance import AsteriskInstance
 from pbx.asterisk.runtime import Progress, resolve_runtime
 from pbx.call_log import CallLog
 from pbx.controller import CallController
-from pbx.handlers import greeting_handler
 from switchboard.bus import LocalBus
 from switchboard.db import Database
 from switchboard.ports import ensure_port_free
 from switchboard.secrets import Secrets, load_or_create_secrets
 from switchboard.settings import Settings
+from switchboard.telephony import Telephony
 from ticketing.calls import CallFiler
 from ticketing.queries import TicketQueries
+from ticketing.services import Ticketing, build_ticketing
 from web.app import create_app
 from web.context import WebContext
 
@@ -72,6 +73,21 @@ def asterisk_instance(settings: Settings, progress: Progress) -> AsteriskInstanc
     return AsteriskInstance(runtime, asterisk, effective)
 
 
+def ticketing_services(
+    settings: Settings, secrets: Secrets, db: Database, bus: LocalBus
+) -> Ticketing:
+    return build_ticketing(
+        db,
+        api_token=secrets.api_token,
+        session_key=secrets.session_key,
+        default_region=settings.calls.default_region,
+        attachments_dir=settings.state_dir / "attachments",
+        attachment_max_bytes=settings.tickets.attachment_max_bytes,
+        attachment_types=settings.tickets.attachment_types,
+        bus=bus,
+    )
+
+
 class System:
     """Every long-lived service of one Switchboard process."""
 
@@ -86,6 +102,7 @@ class System:
             self.db, node=asterisk.instance, on_ended=CallFiler(settings.calls.default_region)
         )
         self.tickets = TicketQueries(self.db)
+        self.ticketing = ticketing_services(settings, self.secrets, self.db, self.bus)
         self.ari = AriClient(
             f"http://{asterisk.host}:{asterisk.http_port}",
             asterisk.ari_user,
@@ -95,9 +112,14 @@ class System:
         self.ami = AmiClient(
             asterisk.host, asterisk.ami_port, asterisk.ami_user, credentials.ami_secret
         )
-        self.controller = CallController(
-            self.ari, self.call_log, greeting_handler(settings.calls.greeting)
+        self.telephony = Telephony(
+            settings,
+            self.secrets,
+            self.db,
+            self.call_log,
+            self.ticketing.attachments.store,
         )
+        self.controller = CallController(self.ari, self.call_log, self.telephony.handler)
 
     async def __aenter__(self) -> System:
         await self.db.check()
@@ -110,6 +132,8 @@ class System:
         tb: TracebackType | None,
     ) -> None:
         await self.controller.shutdown()
+        await self.telephony.close()
+        await self.ticketing.webhook_sender.close()
         self.ami.close()
         await self.ari.close()
         await self.db.close()
@@ -121,7 +145,9 @@ class System:
                 api_token=self.secrets.api_token,
                 calls=self.call_log,
                 tickets=self.tickets,
+                ticketing=self.ticketing,
                 controller=self.controller if with_controller else None,
+                flows=self.telephony.registry if with_controller else None,
             )
         )
 
@@ -136,6 +162,13 @@ class System:
             await self.controller.check_credentials()
             await self.ami.connect()
             tasks.append(asyncio.create_task(self.controller.run(), name="controller"))
+            if self.telephony.registry is not None:
+                watch = self.telephony.registry.watch(self.settings.ivr.reload_interval)
+                tasks.append(asyncio.create_task(watch, name="flow-reload"))
+            filer = self.telephony.voicemail
+            if filer is not None:
+                self.controller.after_call.append(lambda _record: filer.wake.set())
+                tasks.append(asyncio.create_task(filer.run(), name="voicemail"))
         if web:
             config = uvicorn.Config(
                 self.web_app(with_controller=controller),  # type: ignore[arg-type]
@@ -145,6 +178,10 @@ class System:
                 lifespan="off",
             )
             tasks.append(asyncio.create_task(uvicorn.Server(config).serve(), name="web"))
+            # Time-based ticket work (SLA warnings and breaches) runs beside the web app.
+            tasks.append(asyncio.create_task(self.ticketing.scheduler.run(), name="scheduler"))
+            sender = self.ticketing.webhook_sender.run()
+            tasks.append(asyncio.create_task(sender, name="webhooks"))
         try:
             done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:

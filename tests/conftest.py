@@ -89,8 +89,9 @@ def no_channels_left(deployment: Deployment) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def switchboard(deployment: Deployment) -> Iterator[SwitchboardProcess]:
-    """``switchboard up`` against the session's Asterisk (reused, not restarted)."""
-    with running(deployment) as process:
+    """``switchboard up`` with the greeting handler (answer, play, hang up) against the
+    session's Asterisk (reused, not restarted)."""
+    with running(deployment, SWITCHBOARD_CALLS__HANDLER="greeting") as process:
         yield process
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -40,6 +41,23 @@ def free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
             except OSError:
                 continue
         return port
+
+
+def free_media_ports() -> int:
+    """An even port P with P..P+3 free over UDP: SIPp's audio and video RTP and RTCP."""
+    for _attempt in range(200):
+        base = random.randrange(20000, 60000, 2)
+        sockets = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(4)]
+        try:
+            for offset, probe in enumerate(sockets):
+                probe.bind(("127.0.0.1", base + offset))
+        except OSError:
+            continue
+        finally:
+            for probe in sockets:
+                probe.close()
+        return base
+    raise RuntimeError("no free block of four UDP ports for SIPp media")
 
 
 def wait_until(
@@ -229,7 +247,7 @@ class Sipp:
             "-p",
             str(free_port(socket.SOCK_DGRAM)),
             "-mp",
-            str(free_port(socket.SOCK_DGRAM)),
+            str(free_media_ports()),
             "-nostdin",
             "-timeout",
             "120",

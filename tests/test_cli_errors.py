@@ -12,7 +12,6 @@ def test_wrong_ari_password_is_reported_not_retried(deployment: Deployment) -> N
     result = deployment.cli(
         "controller",
         timeout=60,
-        SWITCHBOARD_ASTERISK__MODE="external",
         SWITCHBOARD_ASTERISK__ARI_PASSWORD="not-the-password",
         SWITCHBOARD_ASTERISK__AMI_SECRET=deployment.secrets()["ami_secret"],
     )
@@ -24,7 +23,6 @@ def test_wrong_ami_secret_is_reported(deployment: Deployment) -> None:
     result = deployment.cli(
         "controller",
         timeout=60,
-        SWITCHBOARD_ASTERISK__MODE="external",
         SWITCHBOARD_ASTERISK__ARI_PASSWORD=deployment.secrets()["ari_password"],
         SWITCHBOARD_ASTERISK__AMI_SECRET="not-the-secret",
     )

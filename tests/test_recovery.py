@@ -9,7 +9,10 @@ from tests.harness import Deployment, Sipp, SwitchboardProcess, running, wait_un
 pytestmark = pytest.mark.usefixtures("no_channels_left")
 
 # Long enough to be mid-call when the controller is killed (about 20 s of prompts).
-LONG_GREETING = '["sound:vm-intro","sound:vm-intro","sound:vm-intro","sound:vm-intro"]'
+LONG_GREETING = {
+    "SWITCHBOARD_CALLS__HANDLER": "greeting",
+    "SWITCHBOARD_CALLS__GREETING": '["sound:vm-intro","sound:vm-intro","sound:vm-intro"]',
+}
 
 
 def _active_calls(deployment: Deployment) -> list[dict]:
@@ -26,7 +29,7 @@ def _record(deployment: Deployment, dialled: str) -> dict | None:
 def test_killed_controller_restarts_and_ends_the_call_it_left(
     deployment: Deployment, sipp: Sipp
 ) -> None:
-    first = SwitchboardProcess(deployment, SWITCHBOARD_CALLS__GREETING=LONG_GREETING)
+    first = SwitchboardProcess(deployment, **LONG_GREETING)
     first.wait_ready()
     caller = sipp.start(
         "caller.xml", callers=[("+358407000001", "Crash")], dialled="0800700001", calls=1
@@ -42,7 +45,7 @@ def test_killed_controller_restarts_and_ends_the_call_it_left(
         assert deployment.active_channels() == 1
         assert caller.poll() is None
 
-        with running(deployment, SWITCHBOARD_CALLS__GREETING=LONG_GREETING):
+        with running(deployment, **LONG_GREETING):
             output, _ = caller.communicate(timeout=30)  # the restarted controller hangs up
             assert caller.returncode == 0, output[-3000:]
             wait_until(lambda: deployment.active_channels() == 0, timeout=10, what="no channels")
@@ -64,7 +67,7 @@ def test_killed_controller_restarts_and_ends_the_call_it_left(
 def test_a_call_that_ended_while_the_controller_was_down_is_still_recorded(
     deployment: Deployment, sipp: Sipp
 ) -> None:
-    first = SwitchboardProcess(deployment, SWITCHBOARD_CALLS__GREETING=LONG_GREETING)
+    first = SwitchboardProcess(deployment, **LONG_GREETING)
     first.wait_ready()
     caller = sipp.start(
         "caller.xml", callers=[("+358407000002", "Gone")], dialled="0800700002", calls=1
@@ -74,7 +77,7 @@ def test_a_call_that_ended_while_the_controller_was_down_is_still_recorded(
         first.kill()
         deployment.asterisk("channel request hangup all")  # the caller gives up meanwhile
         wait_until(lambda: deployment.active_channels() == 0, timeout=10, what="no channels")
-        with running(deployment):
+        with running(deployment, **LONG_GREETING):
             record = wait_until(
                 lambda: (r := _record(deployment, "0800700002")) and r["ended_at"] and r,
                 timeout=10,

@@ -1,18 +1,28 @@
-"""Finding a contact by any of its identities, creating it on first contact."""
+"""Contacts: people and organisations, found by any of their identities."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ticketing.models import Contact, ContactIdentity, IdentityKind
+from switchboard.db import Database
+from switchboard.db_types import utcnow
+from ticketing.access.roles import Principal
+from ticketing.audit import audit, snapshot
+from ticketing.errors import Conflict, InvalidInput, NotFound
+from ticketing.identities import normalise_identity
+from ticketing.models import Address, Contact, ContactIdentity, ContactKind, IdentityKind
 
 
 async def find_contact(session: AsyncSession, kind: IdentityKind, value: str) -> Contact | None:
     statement = (
         select(Contact)
-        .join(ContactIdentity, ContactIdentity.contact_id == Contact.id)
+        .join(ContactIdentity, ContactIdentity.contact_id == Contact.id)  # type: ignore[arg-type]
         .where(ContactIdentity.kind == kind, ContactIdentity.value == value)
     )
     return (await session.exec(statement)).first()
@@ -43,3 +53,231 @@ async def find_or_create_contact(
         if winner is None:
             raise
         return winner
+
+
+@dataclass(frozen=True)
+class ContactDetail:
+    contact: Contact
+    identities: list[ContactIdentity]
+    addresses: list[Address]
+
+
+@dataclass(frozen=True)
+class IdentityInput:
+    kind: IdentityKind
+    value: str
+
+
+@dataclass(frozen=True)
+class AddressInput:
+    street: str
+    postal_code: str = ""
+    city: str = ""
+    country: str = ""
+    label: str = ""
+
+
+class ContactService:
+    def __init__(self, db: Database, default_region: str) -> None:
+        self.db = db
+        self.default_region = default_region
+
+    async def create(
+        self,
+        actor: Principal,
+        *,
+        display_name: str,
+        kind: ContactKind = ContactKind.PERSON,
+        organisation_id: int | None = None,
+        identities: Sequence[IdentityInput] = (),
+        addresses: Sequence[AddressInput] = (),
+    ) -> ContactDetail:
+        async with self.db.transaction() as session:
+            await self._check_organisation(session, kind, organisation_id)
+            contact = Contact(
+                display_name=display_name.strip(), kind=kind, organisation_id=organisation_id
+            )
+            session.add(contact)
+            await session.flush()
+            assert contact.id is not None
+            for identity in identities:
+                await self._add_identity(session, contact.id, identity)
+            for address in addresses:
+                session.add(new_address(address, contact_id=contact.id))
+            await session.flush()
+            detail = await _detail(session, contact.id)
+            audit(session, actor, "contact.create", "contact", contact.id, after=_snap(detail))
+            return detail
+
+    async def get(self, contact_id: int) -> ContactDetail:
+        async with self.db.session() as session:
+            return await _detail(session, contact_id)
+
+    async def lookup(self, kind: IdentityKind, value: str) -> ContactDetail:
+        normalised = normalise_identity(kind, value, self.default_region)
+        async with self.db.session() as session:
+            contact = await find_contact(session, kind, normalised)
+            if contact is None:
+                raise NotFound(f"no contact with {kind.value} {normalised}")
+            assert contact.id is not None
+            return await _detail(session, contact.id)
+
+    async def list(
+        self, *, limit: int, after_id: int | None = None, name: str | None = None
+    ) -> list[Contact]:
+        """Contacts in id order (merged ones left out); ``name`` matches part of the name."""
+        async with self.db.session() as session:
+            statement = (
+                select(Contact)
+                .where(Contact.merged_into_id.is_(None))  # type: ignore[union-attr]
+                .order_by(Contact.id)  # type: ignore[arg-type]
+                .limit(limit)
+            )
+            if after_id is not None:
+                statement = statement.where(Contact.id > after_id)  # type: ignore[operator]
+            if name:
+                pattern = f"%{name.strip().lower()}%"
+                statement = statement.where(func.lower(Contact.display_name).like(pattern))
+            return list((await session.exec(statement)).all())
+
+    async def update(
+        self,
+        actor: Principal,
+        contact_id: int,
+        *,
+        display_name: str | None = None,
+        organisation_id: int | None = None,
+        clear_organisation: bool = False,
+    ) -> ContactDetail:
+        async with self.db.transaction() as session:
+            before = _snap(await _detail(session, contact_id))
+            contact = await _get(session, contact_id)
+            if display_name is not None:
+                contact.display_name = display_name.strip()
+            if organisation_id is not None or clear_organisation:
+                await self._check_organisation(session, contact.kind, organisation_id)
+                contact.organisation_id = organisation_id
+            contact.updated_at = utcnow()
+            session.add(contact)
+            await session.flush()
+            detail = await _detail(session, contact_id)
+            audit(
+                session,
+                actor,
+                "contact.update",
+                "contact",
+                contact_id,
+                before=before,
+                after=_snap(detail),
+            )
+            return detail
+
+    async def add_identity(
+        self, actor: Principal, contact_id: int, identity: IdentityInput
+    ) -> ContactDetail:
+        async with self.db.transaction() as session:
+            await _get(session, contact_id)
+            added = await self._add_identity(session, contact_id, identity)
+            audit(
+                session, actor, "contact.identity.add", "contact", contact_id, after=snapshot(added)
+            )
+            return await _detail(session, contact_id)
+
+    async def remove_identity(
+        self, actor: Principal, contact_id: int, identity_id: int
+    ) -> ContactDetail:
+        async with self.db.transaction() as session:
+            identity = await session.get(ContactIdentity, identity_id)
+            if identity is None or identity.contact_id != contact_id:
+                raise NotFound(f"contact {contact_id} has no identity {identity_id}")
+            audit(
+                session,
+                actor,
+                "contact.identity.remove",
+                "contact",
+                contact_id,
+                before=snapshot(identity),
+            )
+            await session.delete(identity)
+            await session.flush()
+            return await _detail(session, contact_id)
+
+    async def add_address(
+        self, actor: Principal, contact_id: int, address: AddressInput
+    ) -> ContactDetail:
+        async with self.db.transaction() as session:
+            await _get(session, contact_id)
+            row = new_address(address, contact_id=contact_id)
+            session.add(row)
+            await session.flush()
+            audit(session, actor, "contact.address.add", "contact", contact_id, after=snapshot(row))
+            return await _detail(session, contact_id)
+
+    async def _add_identity(
+        self, session: AsyncSession, contact_id: int, identity: IdentityInput
+    ) -> ContactIdentity:
+        value = normalise_identity(identity.kind, identity.value, self.default_region)
+        owner = await find_contact(session, identity.kind, value)
+        if owner is not None:
+            if owner.id == contact_id:
+                raise Conflict(f"contact {contact_id} already has {identity.kind.value} {value}")
+            raise Conflict(
+                f"{identity.kind.value} {value} already belongs to contact {owner.id} "
+                f"({owner.display_name}); merge the two contacts instead"
+            )
+        row = ContactIdentity(contact_id=contact_id, kind=identity.kind, value=value)
+        session.add(row)
+        await session.flush()
+        return row
+
+    async def _check_organisation(
+        self, session: AsyncSession, kind: ContactKind, organisation_id: int | None
+    ) -> None:
+        if organisation_id is None:
+            return
+        if kind is ContactKind.ORGANISATION:
+            raise InvalidInput("an organisation cannot belong to another organisation")
+        organisation = await session.get(Contact, organisation_id)
+        if organisation is None or organisation.kind is not ContactKind.ORGANISATION:
+            raise InvalidInput(f"organisation {organisation_id} does not exist")
+
+
+def new_address(address: AddressInput, **owner: int) -> Address:
+    if not address.street.strip():
+        raise InvalidInput("an address needs a street")
+    return Address(
+        street=address.street.strip(),
+        postal_code=address.postal_code.strip(),
+        city=address.city.strip(),
+        country=address.country.strip().upper(),
+        label=address.label.strip(),
+        **owner,
+    )
+
+
+async def _get(session: AsyncSession, contact_id: int) -> Contact:
+    contact = await session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"contact {contact_id} not found")
+    return contact
+
+
+async def _detail(session: AsyncSession, contact_id: int) -> ContactDetail:
+    contact = await _get(session, contact_id)
+    identities = await session.exec(
+        select(ContactIdentity)
+        .where(ContactIdentity.contact_id == contact_id)
+        .order_by(ContactIdentity.id)  # type: ignore[arg-type]
+    )
+    addresses = await session.exec(
+        select(Address).where(Address.contact_id == contact_id).order_by(Address.id)  # type: ignore[arg-type]
+    )
+    return ContactDetail(contact, list(identities.all()), list(addresses.all()))
+
+
+def _snap(detail: ContactDetail) -> dict[str, object]:
+    return snapshot(
+        detail.contact,
+        identities=[f"{i.kind.value}:{i.value}" for i in detail.identities],
+        addresses=[a.street for a in detail.addresses],
+    )

@@ -2,21 +2,65 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from switchboard import __version__
 from web.context import WebContext
-from web.routes import calls, health, tickets
+from web.errors import install_error_handlers
+from web.limits import RequestGuard
+from web.routes import (
+    audit,
+    auth,
+    automation,
+    calls,
+    catalog,
+    contacts,
+    flows,
+    health,
+    sla,
+    thread,
+    tickets,
+    users,
+)
+
+ROUTERS: tuple[APIRouter, ...] = tuple(
+    module.router
+    for module in (
+        health,
+        auth,
+        calls,
+        flows,
+        tickets,
+        thread,
+        contacts,
+        users,
+        catalog,
+        sla,
+        automation,
+        audit,
+    )
+)
 
 
 def create_app(context: WebContext) -> FastAPI:
     app = FastAPI(
         title="Switchboard",
         version=__version__,
-        description="Contact center API: calls, tickets and contacts.",
+        description=(
+            "Contact center API: calls, tickets and their threads, contacts, users, teams "
+            "and categories. Authenticate with 'Authorization: Bearer <token>' or the session "
+            "cookie from POST /api/auth/login."
+        ),
     )
     app.state.context = context
-    app.include_router(health.router)
-    app.include_router(calls.router)
-    app.include_router(tickets.router)
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    # Room for the largest attachment plus its multipart envelope; bodies are read in
+    # chunks, so this is the most any request can make the app receive.
+    max_body = context.ticketing.attachments.store.max_bytes + MULTIPART_ALLOWANCE
+    app.add_middleware(RequestGuard, max_bytes=max_body)
     return app
+
+
+MULTIPART_ALLOWANCE = 64 * 1024

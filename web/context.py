@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from pbx.call_log import CallLog
 from pbx.controller import CallController
+from pbx.ivr.registry import FlowRegistry
 from switchboard.db import Database
 from ticketing.queries import TicketQueries
+from ticketing.services import Ticketing
 
 
 @dataclass(frozen=True)
@@ -16,4 +18,6 @@ class WebContext:
     api_token: str
     calls: CallLog
     tickets: TicketQueries
+    ticketing: Ticketing
     controller: CallController | None = None  # present when the controller runs in-process
+    flows: FlowRegistry | None = None  # likewise: the IVR flows it serves

@@ -1,16 +1,28 @@
-"""Typed FastAPI dependencies: the context, and the API token check."""
+"""Typed FastAPI dependencies: the context, who is asking, and what their role allows.
+
+Credentials: ``Authorization: Bearer`` with the built-in API token (an admin principal)
+or a user's API token, or the session cookie set by ``POST /api/auth/login``.
+"""
 
 from __future__ import annotations
 
-import hmac
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ticketing.access.roles import Permission, Principal
+from ticketing.access.sessions import COOKIE_NAME
+from ticketing.errors import Forbidden, Unauthenticated
+from ticketing.services import Ticketing
 from web.context import WebContext
+from web.schemas import MAX_ID
 
 _bearer = HTTPBearer(auto_error=False)
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+Cursor = Annotated[int | None, Query(ge=1, le=MAX_ID, description="next_cursor of the last page")]
 
 
 def get_context(request: Request) -> WebContext:
@@ -21,19 +33,65 @@ def get_context(request: Request) -> WebContext:
 Context = Annotated[WebContext, Depends(get_context)]
 
 
-def require_token(
-    context: Context,
+def get_ticketing(context: Context) -> Ticketing:
+    return context.ticketing
+
+
+Services = Annotated[Ticketing, Depends(get_ticketing)]
+
+
+async def current_principal(
+    request: Request,
+    services: Services,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    if credentials is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "missing API token: send 'Authorization: Bearer <token>'",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    if not hmac.compare_digest(credentials.credentials.encode(), context.api_token.encode()):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "invalid API token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+) -> Principal:
+    if credentials is not None:
+        return await services.auth.bearer(credentials.credentials)
+    cookie = request.cookies.get(COOKIE_NAME)
+    if cookie:
+        principal = await services.auth.session(cookie)
+        if principal is None:
+            raise Unauthenticated("your session has ended: log in again")
+        return principal
+    raise Unauthenticated("missing API token: send 'Authorization: Bearer <token>' or log in")
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.can(permission):
+            raise Forbidden(f"the {principal.role.value} role does not allow {permission.value}")
+        return principal
+
+    check.__name__ = f"require_{permission.name.lower()}"
+    return check
+
+
+def _as(permission: Permission) -> object:
+    return Depends(require(permission))
+
+
+P = Permission
+CallReader = Annotated[Principal, _as(P.CALLS_READ)]
+TicketReader = Annotated[Principal, _as(P.TICKETS_READ)]
+TicketCreator = Annotated[Principal, _as(P.TICKETS_CREATE)]
+TicketEditor = Annotated[Principal, _as(P.TICKETS_UPDATE)]
+TicketReopener = Annotated[Principal, _as(P.TICKETS_REOPEN)]
+TicketMerger = Annotated[Principal, _as(P.TICKETS_MERGE)]
+TicketExporter = Annotated[Principal, _as(P.TICKETS_EXPORT)]
+EntryWriter = Annotated[Principal, _as(P.ENTRIES_WRITE)]
+ContactReader = Annotated[Principal, _as(P.CONTACTS_READ)]
+ContactWriter = Annotated[Principal, _as(P.CONTACTS_WRITE)]
+ContactMerger = Annotated[Principal, _as(P.CONTACTS_MERGE)]
+CatalogReader = Annotated[Principal, _as(P.CATALOG_READ)]
+CatalogManager = Annotated[Principal, _as(P.CATALOG_MANAGE)]
+UserReader = Annotated[Principal, _as(P.USERS_READ)]
+UserManager = Annotated[Principal, _as(P.USERS_MANAGE)]
+TokenManager = Annotated[Principal, _as(P.TOKENS_MANAGE)]
+AuditReader = Annotated[Principal, _as(P.AUDIT_READ)]
+SlaReader = Annotated[Principal, _as(P.SLA_READ)]
+SlaManager = Annotated[Principal, _as(P.SLA_MANAGE)]
+SlaApprover = Annotated[Principal, _as(P.SLA_APPROVE)]
+AutomationManager = Annotated[Principal, _as(P.AUTOMATION_MANAGE)]

@@ -90,6 +90,9 @@ class AriClient:
         )
         return Playback.model_validate(data)
 
+    async def start_moh(self, channel_id: str, moh_class: str = "default") -> None:
+        await self.request("POST", f"/channels/{channel_id}/moh", mohClass=moh_class)
+
     async def stop_playback(self, playback_id: str) -> None:
         await self.request("DELETE", f"/playbacks/{playback_id}")
 

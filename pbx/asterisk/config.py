@@ -36,6 +36,7 @@ MODULES = (
     "format_pcm.so",
     "format_sln.so",
     "app_playback.so",
+    "res_musiconhold.so",
     "bridge_simple.so",
     "bridge_softmix.so",
     "bridge_holding.so",
@@ -122,15 +123,26 @@ class InstancePaths:
         return self.etc / "asterisk.conf"
 
     def all(self) -> list[PurePosixPath]:
-        return [self.etc, self.run, self.log, self.spool, self.lib, self.keys, self.recordings]
+        return [
+            self.etc,
+            self.run,
+            self.log,
+            self.spool,
+            self.lib,
+            self.keys,
+            self.recordings,
+            self.recordings / "switchboard",
+        ]
 
 
 def render_context(
     settings: AsteriskSettings,
     secrets: Secrets,
     paths: InstancePaths,
+    moh_dir: PurePosixPath,
 ) -> dict[str, Any]:
     return {
+        "moh_dir": moh_dir,
         "node": settings.instance,
         "entity_id": _entity_id(settings.instance),
         "paths": paths,

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from pbx.asterisk.config import InstancePaths, render_config, render_context
 from pbx.asterisk.runtime import AsteriskRuntime, Progress
+from pbx.media.folders import MediaFolders
 from switchboard.ports import ensure_port_free
 from switchboard.secrets import Secrets
 from switchboard.settings import AsteriskSettings
@@ -44,6 +45,15 @@ class AsteriskInstance:
 
     def host(self, path: PurePosixPath) -> Path:
         return self.runtime.host_path(path)
+
+    def media_folders(self) -> MediaFolders:
+        media = self.paths.lib / "media"
+        return MediaFolders(
+            host=self.host(media),
+            asterisk=media,
+            recordings=self.host(self.paths.recordings),
+            sound_dirs=tuple(self.runtime.sound_dirs()),
+        )
 
     @property
     def log_file(self) -> Path:
@@ -87,7 +97,7 @@ class AsteriskInstance:
             host.mkdir(parents=True, exist_ok=True)
             if owner is not None:
                 os.chown(host, *owner)
-        context = render_context(self.settings, self.secrets, self.paths)
+        context = render_context(self.settings, self.secrets, self.paths, self.runtime.moh_dir())
         for written in render_config(context, self.host(self.paths.etc)):
             if owner is not None:
                 os.chown(written, *owner)

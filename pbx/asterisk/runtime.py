@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 MIN_VERSION = 20
-PACKAGES = ("asterisk", "asterisk-modules", "asterisk-core-sounds-en-gsm")
+PACKAGES = (
+    "asterisk",
+    "asterisk-modules",
+    "asterisk-core-sounds-en-gsm",
+    "asterisk-moh-opsound-gsm",
+)
 MARKER = ".switchboard-rootfs"
 
 Progress = Callable[[str], None]
@@ -49,6 +54,13 @@ class AsteriskRuntime:
         """Directories holding the English core prompts (the language-neutral fallback)."""
         base = self.host_path(PurePosixPath("/usr/share/asterisk/sounds"))
         return [p for p in (base / "en_US_f_Allison", base / "en") if p.is_dir()]
+
+    def moh_dir(self) -> PurePosixPath:
+        """Where the music-on-hold files are, as Asterisk sees it."""
+        for candidate in ("/usr/share/asterisk/moh", "/var/lib/asterisk/moh"):
+            if self.host_path(PurePosixPath(candidate)).is_dir():
+                return PurePosixPath(candidate)
+        return PurePosixPath("/usr/share/asterisk/moh")
 
     @property
     def user(self) -> tuple[int, int] | None:
@@ -82,13 +94,49 @@ def rootfs_runtime(root: Path) -> AsteriskRuntime | None:
     marker = root / MARKER
     if not marker.is_file():
         return None
-    return AsteriskRuntime(root=root, version=marker.read_text().strip())
+    return AsteriskRuntime(root=root, version=marker.read_text().splitlines()[0].strip())
+
+
+def _write_marker(root: Path, version: str) -> None:
+    (root / MARKER).write_text(f"{version}\n")
+
+
+def _missing_packages(root: Path) -> list[str]:
+    """Packages this version of Switchboard needs that the root does not have yet."""
+    info = root / "var/lib/dpkg/info"
+    return [
+        p for p in PACKAGES if not any(info.glob(f"{p}.list")) and not any(info.glob(f"{p}:*.list"))
+    ]
+
+
+def _add_packages(root: Path, packages: list[str], progress: Progress) -> None:
+    """Install packages a newer Switchboard needs into an existing root."""
+    _require_root("adding packages to the Asterisk root")
+    progress(f"adding {', '.join(packages)} to {root}")
+    if not (root / "proc" / "self").exists():
+        subprocess.run(["mount", "-t", "proc", "proc", str(root / "proc")], check=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    # The mirror may serve a Release file past its Valid-Until date; debootstrap ignores
+    # that too, and the packages are still verified against the signed index.
+    apt = ["apt-get", "-o", "Acquire::Check-Valid-Until=false", "-q"]
+    for command in ([*apt, "update"], [*apt, "install", "-y", *packages]):
+        result = subprocess.run(
+            ["chroot", str(root), *command], capture_output=True, text=True, env=env, check=False
+        )
+        if result.returncode != 0:
+            raise AsteriskUnavailable(
+                f"could not add {', '.join(packages)} to {root}:\n{result.stderr.strip()}"
+            )
 
 
 def provision_rootfs(root: Path, mirror: str, suite: str, progress: Progress) -> AsteriskRuntime:
     """Build the Debian root with Asterisk; idempotent, and safe to re-run after a failure."""
     existing = rootfs_runtime(root)
     if existing is not None:
+        missing = _missing_packages(root)
+        if missing:
+            _add_packages(root, missing, progress)
+            _write_marker(root, existing.version)
         progress(f"Asterisk {existing.version} already provisioned in {root}")
         return existing
     _require_provisioning_tools(progress)
@@ -131,7 +179,7 @@ def provision_rootfs(root: Path, mirror: str, suite: str, progress: Progress) ->
         ["chroot", str(partial), "asterisk", "-V"], capture_output=True, text=True, check=False
     )
     _major, version = parse_version(result.stdout + result.stderr)
-    (partial / MARKER).write_text(version + "\n")
+    _write_marker(partial, version)
     if root.exists():
         shutil.rmtree(root)
     partial.rename(root)
@@ -139,13 +187,16 @@ def provision_rootfs(root: Path, mirror: str, suite: str, progress: Progress) ->
     return AsteriskRuntime(root=root, version=version)
 
 
-def _require_provisioning_tools(progress: Progress) -> None:
+def _require_root(what: str) -> None:
     if os.geteuid() != 0:
         raise AsteriskUnavailable(
-            "no Asterisk 20+ on PATH, and provisioning one needs root (debootstrap, chroot): "
-            "run this command as root, or install Asterisk 20+ and set "
-            "SWITCHBOARD_ASTERISK__MODE=system"
+            f"{what} needs root (debootstrap, chroot): run this command as root, or install "
+            "Asterisk 20+ and set SWITCHBOARD_ASTERISK__MODE=system"
         )
+
+
+def _require_provisioning_tools(progress: Progress) -> None:
+    _require_root("no Asterisk 20+ on PATH, and provisioning one")
     if shutil.which("debootstrap") is None:
         if shutil.which("apt-get") is None:
             raise AsteriskUnavailable(
@@ -165,6 +216,17 @@ def _require_provisioning_tools(progress: Progress) -> None:
                 "no Asterisk 20+ on PATH, and installing debootstrap failed:\n"
                 + result.stderr.strip()
             )
+
+
+def locate_runtime(mode: str, cache_dir: Path) -> AsteriskRuntime | None:
+    """The Asterisk ``mode`` would use, without provisioning anything."""
+    if mode in ("auto", "system"):
+        found = system_runtime()
+        if found is not None or mode == "system":
+            return found
+    if mode == "external":
+        return None
+    return rootfs_runtime(cache_dir / "asterisk-rootfs")
 
 
 def resolve_runtime(

@@ -111,6 +111,8 @@ class FlowRegistry:
         self._current: FlowSet | None = None
         self._seen: str | None = None
         """Digest of the files at the last reload, valid or not."""
+        self.last_errors: tuple[FlowError, ...] = ()
+        """Why the files on disk are not live, when the last reload was rejected."""
 
     @classmethod
     def load(
@@ -151,7 +153,9 @@ class FlowRegistry:
             )
             for error in errors:
                 logger.warning("%s", error)
+            self.last_errors = tuple(errors)
             return ReloadResult(False, serving, tuple(errors))
+        self.last_errors = ()
         self._current = flowset
         logger.info("flows version %s live (%d flows)", flowset.version, len(flowset.flows))
         return ReloadResult(True, flowset.version)

@@ -8,7 +8,7 @@ import json
 import typer
 
 from switchboard import migrate
-from switchboard.cli import flows, pbx
+from switchboard.cli import admin, flows, notices, pbx
 from switchboard.cli.common import clear_errors, configure_logging, fail, say, settings
 from switchboard.db import redacted
 from switchboard.secrets import load_or_create_secrets, mask
@@ -21,6 +21,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(pbx.app, name="pbx")
+app.add_typer(admin.app, name="admin")
+app.add_typer(notices.app, name="notice")
 app.add_typer(flows.app, name="flows", help="Validate, simulate and describe IVR flows.")
 
 

@@ -8,8 +8,9 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-import pbx.models  # noqa: F401  (registers tables)
-import ticketing.models  # noqa: F401
+import notices.models  # noqa: F401  (registers tables)
+import pbx.models  # noqa: F401
+import ticketing.tables
 from switchboard.db import create_engine
 
 target_metadata = SQLModel.metadata
@@ -21,6 +22,9 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=lambda name, kind, _parents: (
+            not ticketing.tables.managed_by_hand(name or "", kind)
+        ),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,1 @@
+"""Audio for calls: text-to-speech prompts and speech recognition, off the event loop."""

@@ -1,0 +1,270 @@
+"""``switchboard admin``: users, teams, categories, API tokens and automation rules.
+
+Every change is made as the principal ``cli (<os user>)`` and written to the audit log.
+Generated passwords and tokens are printed once and never stored in plain text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import typer
+
+from switchboard.bus import LocalBus
+from switchboard.cli.common import clear_errors, fail, say, settings
+from switchboard.db import Database
+from switchboard.secrets import load_or_create_secrets
+from switchboard.system import ticketing_services
+from ticketing.access.roles import Principal, Role
+from ticketing.catalog.importer import parse_categories
+from ticketing.errors import TicketingError
+from ticketing.services import Ticketing
+
+app = typer.Typer(
+    help="Administer users, teams, categories, tokens and rules.", no_args_is_help=True
+)
+users_app = typer.Typer(help="People who sign in, and their roles.", no_args_is_help=True)
+teams_app = typer.Typer(help="Teams that tickets are handed to.", no_args_is_help=True)
+categories_app = typer.Typer(
+    help="The category tree (type / problem / cause).", no_args_is_help=True
+)
+tokens_app = typer.Typer(help="API tokens for integrations.", no_args_is_help=True)
+rules_app = typer.Typer(help="Automation rules as YAML.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(teams_app, name="teams")
+app.add_typer(categories_app, name="categories")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(rules_app, name="rules")
+
+T = TypeVar("T")
+
+
+def _actor() -> Principal:
+    return Principal(user_id=None, name=f"cli ({getpass.getuser()})", role=Role.ADMIN)
+
+
+def _run(work: Callable[[Ticketing, Principal], Awaitable[T]]) -> T:
+    """Run ``work`` against the configured database; known failures end with a message."""
+    current = settings()
+
+    async def main() -> T:
+        db = Database(current.effective_database_url)
+        try:
+            await db.check()
+            services = ticketing_services(
+                current, load_or_create_secrets(current.state_dir), db, LocalBus()
+            )
+            try:
+                return await work(services, _actor())
+            finally:
+                await services.webhook_sender.close()
+        finally:
+            await db.close()
+
+    with clear_errors():
+        try:
+            return asyncio.run(main())
+        except TicketingError as exc:
+            fail(exc.message)
+    raise AssertionError("unreachable")
+
+
+# -- users -------------------------------------------------------------------------------
+
+
+@users_app.command("add")
+def users_add(
+    email: str,
+    role: Role = typer.Option(..., "--role", help="admin, supervisor, agent, partner, customer"),
+    name: str = typer.Option("", "--name"),
+    organisation: int | None = typer.Option(
+        None, "--organisation", help="Organisation contact id (partners)"
+    ),
+) -> None:
+    """Add a user; the generated password is printed once."""
+
+    async def work(s: Ticketing, actor: Principal) -> None:
+        user, password = await s.users.create(
+            actor, email=email, name=name, role=role, organisation_id=organisation
+        )
+        say(f"user {user.id} {user.email} ({user.role.value}) created")
+        say(f"password (shown once): {password}")
+
+    _run(work)
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Every user: id, email, role, active."""
+
+    async def work(s: Ticketing, _actor: Principal) -> None:
+        after = None
+        while batch := await s.users.list(limit=500, after_id=after):
+            for u in batch:
+                state = "active" if u.active else "disabled"
+                say(f"{u.id}\t{u.email}\t{u.role.value}\t{state}\t{u.name}")
+            after = batch[-1].id
+
+    _run(work)
+
+
+@users_app.command("set-role")
+def users_set_role(email: str, role: Role, organisation: int | None = typer.Option(None)) -> None:
+    """Change a user's role (their web sessions end)."""
+
+    async def work(s: Ticketing, actor: Principal) -> None:
+        user = await s.users.by_email(email)
+        assert user.id is not None
+        extra = {"organisation_id": organisation} if organisation is not None else {}
+        user = await s.users.update(actor, user.id, role=role, **extra)
+        say(f"{user.email} is now {user.role.value}")
+
+    _run(work)
+
+
+@users_app.command("disable")
+def users_disable(email: str) -> None:
+    """Disable a user: sessions and tokens stop working at once."""
+
+    async def work(s: Ticketing, actor: Principal) -> None:
+        user = await s.users.by_email(email)
+        assert user.id is not None
+        await s.users.update(actor, user.id, active=False)
+        say(f"{user.email} is disabled")
+
+    _run(work)
+
+
+@users_app.command("reset-password")
+def users_reset_password(email: str) -> None:
+    """Generate a new password (printed once); the user's sessions end."""
+
+    async def work(s: Ticketing, actor: Principal) -> None:
+        user = await s.users.by_email(email)
+        assert user.id is not None
+        password = await s.users.set_password(actor, user.id, None)
+        say(f"new password for {user.email} (shown once): {password}")
+
+    _run(work)
+
+
+# -- teams -------------------------------------------------------------------------------
+
+
+@teams_app.command("add")
+def teams_add(
+    name: str,
+    member: list[str] = typer.Option([], "--member", help="Email of a member (repeatable)"),
+    description: str = typer.Option("", "--description"),
+) -> None:
+    """Add a team, optionally with members."""
+
+    async def work(s: Ticketing, actor: Principal) -> None:
+        ids = [(await s.users.by_email(m)).id for m in member]
+        detail = await s.catalog.create_team(actor, name, description, [i for i in ids if i])
+        members = len(detail.member_ids)
+        say(f"team {detail.team.id} {detail.team.name} created with {members} members")
+
+    _run(work)
+
+
+@teams_app.command("list")
+def teams_list() -> None:
+    async def work(s: Ticketing, _actor: Principal) -> None:
+        for t in await s.catalog.teams():
+            say(f"{t.team.id}\t{t.team.name}\t{len(t.member_ids)} members")
+
+    _run(work)
+
+
+# -- categories --------------------------------------------------------------------------
+
+
+@categories_app.command("import")
+def categories_import(file: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Create or rename categories from YAML (nested) or CSV (path,name); idempotent."""
+    rows = []
+    with clear_errors():
+        try:
+            rows = parse_categories(file.read_text(encoding="utf-8"), file.name)
+        except TicketingError as exc:
+            fail(exc.message)
+
+    async def work(s: Ticketing, actor: Principal) -> None:
+        created, renamed = await s.catalog.import_categories(actor, rows)
+        say(f"{created} categories created, {renamed} renamed, {len(rows)} in {file.name}")
+
+    _run(work)
+
+
+@categories_app.command("list")
+def categories_list() -> None:
+    """The tree by path: codes as reports use them, names as people read them."""
+
+    async def work(s: Ticketing, _actor: Principal) -> None:
+        for view in await s.catalog.categories(include_inactive=True):
+            state = "" if view.category.active else "\t(inactive)"
+            say(f"{view.category.path}\t{' › '.join(view.names)}{state}")
+
+    _run(work)
+
+
+# -- tokens ------------------------------------------------------------------------------
+
+
+@tokens_app.command("add")
+def tokens_add(email: str, name: str = typer.Option(..., "--name")) -> None:
+    """Create a token acting as the user; it is printed once."""
+
+    async def work(s: Ticketing, actor: Principal) -> None:
+        user = await s.users.by_email(email)
+        assert user.id is not None
+        token, plain = await s.users.create_token(actor, user.id, name)
+        say(f"token {token.id} '{token.name}' for {user.email}")
+        say(f"token (shown once): {plain}")
+
+    _run(work)
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    async def work(s: Ticketing, _actor: Principal) -> None:
+        for t in await s.users.list_tokens():
+            state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+            say(f"{t.id}\tuser {t.user_id}\t{t.name}\t{t.prefix}…\t{state}")
+
+    _run(work)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: int) -> None:
+    async def work(s: Ticketing, actor: Principal) -> None:
+        token = await s.users.revoke_token(actor, token_id)
+        say(f"token {token.id} '{token.name}' revoked")
+
+    _run(work)
+
+
+# -- rules -------------------------------------------------------------------------------
+
+
+@rules_app.command("export")
+def rules_export() -> None:
+    """Print every automation rule as YAML."""
+    say(_run(lambda s, _actor: s.rules.export_yaml()).rstrip())
+
+
+@rules_app.command("import")
+def rules_import(file: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Create or replace (by name) the rules in a YAML file like the export."""
+    text = file.read_text(encoding="utf-8")
+
+    async def work(s: Ticketing, actor: Principal) -> None:
+        saved = await s.rules.import_yaml(actor, text)
+        say(f"{len(saved)} rules imported from {file.name}")
+
+    _run(work)

@@ -1,0 +1,125 @@
+"""``switchboard admin``: an admin provisions people, teams, categories and tokens from
+the command line; secrets are printed once and everything lands in the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from switchboard.cli.main import app
+from tests.ticketing.conftest import Desk
+
+
+@pytest.fixture
+def admin_cli(fresh_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", fresh_database)
+    monkeypatch.setenv("SWITCHBOARD_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("SWITCHBOARD_CONFIG", raising=False)
+    runner = CliRunner()
+
+    async def run(*args: str) -> Result:
+        return await asyncio.to_thread(runner.invoke, app, ["admin", *args])
+
+    return run
+
+
+async def test_an_admin_adds_a_user_whose_password_is_printed_once(desk: Desk, admin_cli) -> None:  # type: ignore[no-untyped-def]
+    added = await admin_cli("users", "add", "Olli@Example.org", "--role", "agent", "--name", "Olli")
+    assert added.exit_code == 0, added.output
+    password = re.search(r"password \(shown once\): (\S+)", added.output).group(1)  # type: ignore[union-attr]
+    login = await desk.client().post(
+        "/api/auth/login", json={"email": "olli@example.org", "password": password}
+    )
+    assert login.status_code == 200 and login.json()["role"] == "agent"
+
+    listed = await admin_cli("users", "list")
+    assert "olli@example.org\tagent\tactive\tOlli" in listed.output
+    promoted = await admin_cli("users", "set-role", "olli@example.org", "supervisor")
+    assert promoted.output.strip() == "olli@example.org is now supervisor"
+    disabled = await admin_cli("users", "disable", "olli@example.org")
+    assert disabled.exit_code == 0
+    again = await desk.client().post(
+        "/api/auth/login", json={"email": "olli@example.org", "password": password}
+    )
+    assert again.status_code == 401
+    trail = (await desk.system.get("/api/audit", params={"entity": "user"})).json()["items"]
+    assert {e["actor"] for e in trail} == {f"cli ({getpass.getuser()})"}
+
+
+async def test_mistakes_end_with_a_message_and_exit_code_2(desk: Desk, admin_cli) -> None:  # type: ignore[no-untyped-def]
+    unknown = await admin_cli("users", "disable", "nobody@example.org")
+    assert unknown.exit_code == 2 and "no user with email nobody@example.org" in unknown.output
+    partner = await admin_cli("users", "add", "p@example.org", "--role", "partner")
+    assert partner.exit_code == 2 and "partner belongs to an organisation" in partner.output
+    bad_role = await admin_cli("users", "add", "x@example.org", "--role", "root")
+    assert bad_role.exit_code == 2
+
+
+async def test_categories_import_from_yaml_and_csv(desk: Desk, admin_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    tree = tmp_path / "categories.yaml"
+    tree.write_text(
+        "categories:\n"
+        "  - code: water\n    name: Water supply\n    children:\n"
+        "      - code: LEAK\n        name: Leak\n        children:\n"
+        "          - {code: PIPE, name: Broken pipe}\n"
+        "  - {code: ROADS, name: Roads}\n"
+    )
+    first = await admin_cli("categories", "import", str(tree))
+    assert first.exit_code == 0, first.output
+    assert first.output.strip() == "4 categories created, 0 renamed, 4 in categories.yaml"
+    again = await admin_cli("categories", "import", str(tree))
+    assert again.output.strip() == "0 categories created, 0 renamed, 4 in categories.yaml"
+    more = tmp_path / "more.csv"
+    more.write_text("path,name\nROADS,Streets and roads\nROADS/HOLE,Pothole\n")
+    second = await admin_cli("categories", "import", str(more))
+    assert second.output.strip() == "1 categories created, 1 renamed, 2 in more.csv"
+    listed = await admin_cli("categories", "list")
+    assert "WATER/LEAK/PIPE\tWater supply › Leak › Broken pipe" in listed.output
+    shown = (await desk.system.get("/api/categories")).json()
+    assert [c["path"] for c in shown] == [
+        "ROADS",
+        "ROADS/HOLE",
+        "WATER",
+        "WATER/LEAK",
+        "WATER/LEAK/PIPE",
+    ]
+    orphan = tmp_path / "orphan.csv"
+    orphan.write_text("path,name\nGAS/LEAK,Gas leak\n")
+    refused = await admin_cli("categories", "import", str(orphan))
+    assert refused.exit_code == 2 and "its parent GAS is not defined" in refused.output
+    assert len((await desk.system.get("/api/categories")).json()) == 5
+
+
+async def test_teams_and_tokens(desk: Desk, admin_cli) -> None:  # type: ignore[no-untyped-def]
+    await admin_cli("users", "add", "crm@example.org", "--role", "agent")
+    team = await admin_cli("teams", "add", "Front desk", "--member", "crm@example.org")
+    assert team.output.strip().endswith("Front desk created with 1 members")
+    assert "Front desk\t1 members" in (await admin_cli("teams", "list")).output
+    made = await admin_cli("tokens", "add", "crm@example.org", "--name", "CRM sync")
+    token = re.search(r"token \(shown once\): (\S+)", made.output).group(1)  # type: ignore[union-attr]
+    integration = desk.client(token)
+    assert (await integration.get("/api/auth/me")).json()["email"] == "crm@example.org"
+    token_id = re.search(r"token (\d+) 'CRM sync'", made.output).group(1)  # type: ignore[union-attr]
+    assert (await admin_cli("tokens", "revoke", token_id)).exit_code == 0
+    assert (await integration.get("/api/auth/me")).status_code == 401
+    assert "revoked" in (await admin_cli("tokens", "list")).output
+
+
+async def test_rules_round_trip_through_yaml(desk: Desk, admin_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n- name: urgent words\n  event: ticket.created\n"
+        "  conditions: [{field: text, op: contains, value: [gas]}]\n"
+        "  actions: [{action: set_priority, value: urgent}]\n"
+    )
+    imported = await admin_cli("rules", "import", str(rules))
+    assert imported.output.strip() == "1 rules imported from rules.yaml"
+    exported = await admin_cli("rules", "export")
+    assert "name: urgent words" in exported.output
+    ticket = await desk.ticket(subject="Smell of gas")
+    assert ticket["priority"] == "urgent"

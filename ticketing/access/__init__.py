@@ -1,0 +1,1 @@
+"""Who is asking: users and roles, passwords, API tokens, web sessions."""

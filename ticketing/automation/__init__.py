@@ -1,0 +1,1 @@
+"""Automation: rules (event -> conditions -> actions) and outgoing webhooks."""

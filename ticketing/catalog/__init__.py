@@ -1,0 +1,1 @@
+"""Teams and the category tree that tickets are classified by."""

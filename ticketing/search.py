@@ -1,0 +1,228 @@
+"""Finding tickets: full text over tickets and their threads, filters, sorting and
+keyset (cursor) pagination, always within the reader's scope.
+
+Full text runs on SQLite FTS5 tables kept in sync by triggers, and on PostgreSQL GIN
+expression indexes over ``to_tsvector('simple', ...)`` (see migration 0002). Both match
+every word of the query as a prefix, case-insensitively.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, column, func, literal, not_, or_, text
+from sqlmodel import select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from switchboard.db import Database
+from switchboard.db_types import UtcDateTime, utcnow
+from ticketing.access.roles import Principal
+from ticketing.catalog.models import Category
+from ticketing.errors import InvalidInput
+from ticketing.models import Priority, Ticket, TicketAssignee, TicketStatus, TicketTag
+from ticketing.scope import sees_internal, ticket_scope
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_WORDS = 8
+
+
+class Sort(StrEnum):
+    NEWEST = "-created"  # the default; the cursor is the ticket id
+    OLDEST = "created"
+    UPDATED = "-updated"
+    LEAST_RECENTLY_UPDATED = "updated"
+    PRIORITY = "-priority"  # urgent first
+    LOW_PRIORITY = "priority"
+    DUE = "due"  # nearest resolution deadline first; tickets without one last
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    q: str | None = None
+    status: Sequence[TicketStatus] = ()
+    priority: Sequence[Priority] = ()
+    team_id: int | None = None
+    assignee_id: int | None = None
+    category_id: int | None = None  # the category and everything under it
+    channel: str | None = None
+    organisation_id: int | None = None  # a partner's tickets
+    contact_id: int | None = None
+    tag: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None  # exclusive
+    overdue: bool | None = None  # past a deadline (or not), see ticketing.sla.engine
+
+
+_PRIORITY_RANK = case(
+    {p.value: rank for rank, p in enumerate(Priority)}, value=Ticket.priority, else_=1
+)
+
+
+_NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+_DUE = func.coalesce(Ticket.resolution_due_at, literal(_NEVER, UtcDateTime()))
+
+
+def _overdue(now: datetime) -> Any:
+    at = func.coalesce(Ticket.sla_paused_at, literal(now, UtcDateTime()))
+    return and_(
+        Ticket.status.not_in([TicketStatus.RESOLVED, TicketStatus.CLOSED]),  # type: ignore[attr-defined]
+        or_(
+            and_(
+                Ticket.first_response_due_at.is_not(None),  # type: ignore[union-attr]
+                Ticket.first_response_at.is_(None),  # type: ignore[union-attr]
+                Ticket.first_response_due_at < at,  # type: ignore[operator]
+            ),
+            Ticket.resolution_due_at < at,  # type: ignore[operator]
+        ),
+    )
+
+
+def _sort_key(sort: Sort) -> Any:
+    if sort in (Sort.NEWEST, Sort.OLDEST):
+        return Ticket.id
+    if sort in (Sort.UPDATED, Sort.LEAST_RECENTLY_UPDATED):
+        return Ticket.updated_at
+    if sort is Sort.DUE:
+        return _DUE
+    return _PRIORITY_RANK
+
+
+class TicketSearch:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def page(
+        self,
+        principal: Principal,
+        filters: TicketFilter,
+        *,
+        sort: Sort = Sort.NEWEST,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[list[Ticket], str | None]:
+        """One page and the cursor of the next (None on the last page)."""
+        statement = self.statement(principal, filters)
+        key = _sort_key(sort)
+        descending = sort.value.startswith("-")
+        if cursor:
+            statement = statement.where(_after(sort, key, cursor, descending))
+        order = [key.desc(), Ticket.id.desc()] if descending else [key.asc(), Ticket.id.asc()]  # type: ignore[union-attr]
+        if key is Ticket.id:
+            order = order[:1]
+        statement = statement.order_by(*order).limit(limit + 1)
+        async with self.db.session() as session:
+            rows = list((await session.exec(statement)).all())
+        if len(rows) <= limit:
+            return rows, None
+        rows = rows[:limit]
+        return rows, _cursor(sort, rows[-1])
+
+    async def all(self, principal: Principal, filters: TicketFilter, limit: int) -> list[Ticket]:
+        """Up to ``limit`` matching tickets, newest first (for exports)."""
+        statement = self.statement(principal, filters).order_by(Ticket.id.desc()).limit(limit)  # type: ignore[union-attr]
+        async with self.db.session() as session:
+            return list((await session.exec(statement)).all())
+
+    def statement(self, principal: Principal, filters: TicketFilter) -> SelectOfScalar[Ticket]:
+        statement = select(Ticket).where(*ticket_scope(principal))
+        f = filters
+        if f.status:
+            statement = statement.where(Ticket.status.in_(list(f.status)))  # type: ignore[attr-defined]
+        if f.priority:
+            statement = statement.where(Ticket.priority.in_(list(f.priority)))  # type: ignore[attr-defined]
+        for field in ("team_id", "organisation_id", "contact_id"):
+            value = getattr(f, field)
+            if value is not None:
+                statement = statement.where(getattr(Ticket, field) == value)
+        if f.channel:
+            statement = statement.where(Ticket.channel == f.channel)
+        if f.created_from is not None:
+            statement = statement.where(Ticket.created_at >= f.created_from)  # type: ignore[operator]
+        if f.created_to is not None:
+            statement = statement.where(Ticket.created_at < f.created_to)  # type: ignore[operator]
+        if f.overdue is not None:
+            late = _overdue(utcnow())
+            statement = statement.where(late if f.overdue else not_(late))
+        if f.assignee_id is not None:
+            statement = statement.where(
+                Ticket.id.in_(  # type: ignore[union-attr]
+                    select(TicketAssignee.ticket_id).where(TicketAssignee.user_id == f.assignee_id)
+                )
+            )
+        if f.tag:
+            statement = statement.where(
+                Ticket.id.in_(  # type: ignore[union-attr]
+                    select(TicketTag.ticket_id).where(TicketTag.tag == f.tag.strip().lower())
+                )
+            )
+        if f.category_id is not None:
+            root = select(Category.path).where(Category.id == f.category_id).scalar_subquery()
+            under = select(Category.id).where(
+                or_(Category.path == root, Category.path.like(root + "/%"))  # type: ignore[attr-defined]
+            )
+            statement = statement.where(Ticket.category_id.in_(under))  # type: ignore[union-attr]
+        if f.q:
+            words = [w.lower() for w in _WORD.findall(f.q)][:MAX_WORDS]
+            if words:
+                statement = statement.where(
+                    Ticket.id.in_(self._text_match(words, sees_internal(principal)))  # type: ignore[union-attr]
+                )
+        return statement
+
+    def _text_match(self, words: list[str], internal: bool) -> Any:
+        if self.db.dialect == "sqlite":
+            query = " ".join(f'"{w}"*' for w in words)
+            entries = "" if internal else " AND internal = 0"
+            sql = (
+                "SELECT rowid AS id FROM ticket_fts WHERE ticket_fts MATCH :fts "
+                f"UNION SELECT ticket_id FROM entry_fts WHERE entry_fts MATCH :fts{entries}"
+            )
+        else:
+            query = " & ".join(f"{w}:*" for w in words)
+            entries = "" if internal else " AND NOT internal"
+            sql = (
+                "SELECT id FROM tickets WHERE to_tsvector('simple', subject || ' ' || "
+                "description) @@ to_tsquery('simple', :fts) UNION SELECT ticket_id FROM "
+                "ticket_entries WHERE to_tsvector('simple', body) @@ "
+                f"to_tsquery('simple', :fts){entries}"
+            )
+        return text(sql).bindparams(fts=query).columns(column("id", Integer))
+
+
+def _cursor(sort: Sort, last: Ticket) -> str:
+    if sort in (Sort.NEWEST, Sort.OLDEST):
+        return str(last.id)
+    if sort in (Sort.UPDATED, Sort.LEAST_RECENTLY_UPDATED):
+        value: Any = last.updated_at.isoformat()
+    elif sort is Sort.DUE:
+        value = (last.resolution_due_at or _NEVER).isoformat()
+    else:
+        value = list(Priority).index(last.priority)
+    raw = json.dumps([value, last.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(sort: Sort, key: Any, cursor: str, descending: bool) -> Any:
+    """Rows after the cursor's (key, id) in the sort order."""
+    try:
+        if sort in (Sort.NEWEST, Sort.OLDEST):
+            last_id = int(cursor)
+            return Ticket.id < last_id if descending else Ticket.id > last_id  # type: ignore[operator]
+        value, last_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if sort in (Sort.UPDATED, Sort.LEAST_RECENTLY_UPDATED, Sort.DUE):
+            value = datetime.fromisoformat(value)
+            if value.tzinfo is None:
+                raise ValueError("naive time in cursor")
+        int(last_id)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"invalid cursor {cursor!r}: pass back a next_cursor unchanged") from exc
+    if descending:
+        return or_(key < value, and_(key == value, Ticket.id < last_id))  # type: ignore[operator]
+    return or_(key > value, and_(key == value, Ticket.id > last_id))  # type: ignore[operator]
