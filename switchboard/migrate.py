@@ -23,7 +23,7 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str) -> None:
     """Bring the database to the newest schema; DatabaseError when it is unreachable."""
     asyncio.run(_check(url))
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url), "heads")
 
 
 async def _check(url: str) -> None:
