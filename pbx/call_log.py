@@ -13,7 +13,13 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from pbx.models import CallRecord, Disposition, SurveyAnswer
+from pbx.models import (
+    CallbackRequest,
+    CallbackStatus,
+    CallRecord,
+    Disposition,
+    SurveyAnswer,
+)
 from switchboard.db import Database
 
 CallEndedHook = Callable[[AsyncSession, CallRecord], Awaitable[None]]
@@ -137,4 +143,12 @@ class CallLog:
                 .where(SurveyAnswer.call_id == record_id)
                 .order_by(SurveyAnswer.id)  # type: ignore[arg-type]
             )
+            return list((await session.exec(statement)).all())
+
+    async def callbacks(self, status: CallbackStatus | None, limit: int) -> list[CallbackRequest]:
+        """Callback requests in the order they were made (oldest first: serve in turn)."""
+        async with self.db.session() as session:
+            statement = select(CallbackRequest).order_by(CallbackRequest.id).limit(limit)  # type: ignore[arg-type]
+            if status is not None:
+                statement = statement.where(CallbackRequest.status == status)
             return list((await session.exec(statement)).all())

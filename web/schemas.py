@@ -112,3 +112,13 @@ class FlowsOut(BaseModel):
     flows: list[str]
     loaded_at: datetime | None
     pending_errors: list[FlowErrorOut]
+
+
+class CallbackOut(BaseModel):
+    id: int
+    call_id: int
+    number: str
+    queue: str
+    status: str
+    requested_at: datetime
+    completed_at: datetime | None

@@ -38,6 +38,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/calls/{call_id}"): STAFF,
     ("GET", "/api/calls/{call_id}/survey"): STAFF,
     ("GET", "/api/flows"): STAFF,
+    ("GET", "/api/callbacks"): STAFF,
     ("GET", "/api/tickets"): ALL,
     ("POST", "/api/tickets"): STAFF | {CUSTOMER},
     ("GET", "/api/tickets/export.csv"): LEADS,
