@@ -84,7 +84,12 @@ class AmiClient:
         await self.action("Reload", **fields)
 
     async def pjsip_contacts(self) -> list[dict[str, str]]:
-        replies = await self.action("PJSIPShowContacts")
+        try:
+            replies = await self.action("PJSIPShowContacts")
+        except AmiError as exc:
+            if "No Contacts found" in str(exc):
+                return []
+            raise
         return [r for r in replies if r.get("Event") == "ContactList"]
 
     async def pjsip_endpoints(self) -> list[dict[str, str]]:

@@ -96,7 +96,13 @@ class Call:
     def _transition(self, event: CallInput) -> None:
         self.state = next_state(self.state, event)
 
+    def _mine(self, event: AriEvent) -> bool:
+        channel = getattr(event, "channel", None)
+        return channel is None or channel.id == self.id
+
     def _observe(self, event: AriEvent) -> None:
+        if not self._mine(event):
+            return  # another leg of this call (an agent's phone): the session reads it
         if isinstance(event, ChannelDtmfReceived):
             self.digits.append(event.digit)
             self._last_key_at = event.timestamp

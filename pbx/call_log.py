@@ -40,6 +40,7 @@ class CallLog:
         dialled_number: str,
         started_at: datetime,
         direction: str = "inbound",
+        answered_at: datetime | None = None,
     ) -> int:
         async with self.db.transaction() as session:
             existing = await self._by_channel(session, channel_id)
@@ -54,6 +55,7 @@ class CallLog:
                 caller_name=caller_name,
                 dialled_number=dialled_number,
                 started_at=started_at,
+                answered_at=answered_at,
             )
             session.add(record)
             await session.flush()

@@ -9,6 +9,7 @@ to the dialplan (an apology) instead of leaving dead air.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from pbx.ari_port import AriCallPort
@@ -21,6 +22,9 @@ from pbx.prompt_media import PromptMedia
 from ticketing.phone import normalise_phone
 
 log = logging.getLogger(__name__)
+
+
+QueueHandler = Callable[[Call, str, int], Awaitable[bool]]
 
 
 class FlowFailed(RuntimeError):
@@ -44,6 +48,7 @@ class FlowCallHandler:
         self.services = services
         self.default_region = default_region
         self.queue_hold_seconds = queue_hold_seconds
+        self.queue_handler: QueueHandler | None = None  # the ACD, bound by the system
 
     async def __call__(self, call: Call) -> None:
         if call.recovered:  # its flow state died with the previous controller
@@ -74,5 +79,8 @@ class FlowCallHandler:
         if result.outcome.kind is OutcomeKind.ERROR:
             raise FlowFailed(result.outcome.detail)
         if result.outcome.kind is OutcomeKind.QUEUE and port.handoff is not None:
-            # Until the ACD takes the call: music on hold for as long as the queue allows.
+            queue, _skills, priority = port.handoff
+            if self.queue_handler is not None and await self.queue_handler(call, queue, priority):
+                return
+            # No ACD queue of that name: music on hold for as long as the queue allows.
             await call.hold_music(self.queue_hold_seconds)

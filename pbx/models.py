@@ -44,6 +44,7 @@ class CallRecord(SQLModel, table=True):
     flow: str = Field(default="", max_length=64, index=True)
     outcome: str = Field(default="", max_length=32, index=True)  # where the flow left the caller
     ticket_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
+    agent: str = Field(default="", max_length=16, index=True)  # the ACD agent who answered
 
 
 class SurveyAnswer(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -57,6 +58,12 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        # SQLite has one writer at a time: queue this process's writers here instead of
+        # letting them hold pooled connections while they wait for the file lock. A task
+        # that opens a transaction inside its own (an audit entry that must survive the
+        # outer rollback) goes straight through, as it did before the queue.
+        self._writer = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._writer_task: asyncio.Task[object] | None = None
 
     @property
     def dialect(self) -> str:
@@ -70,8 +77,18 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose work commits on success and rolls back on any exception."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        task = asyncio.current_task()
+        if self._writer is None or self._writer_task is task:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writer:
+            self._writer_task = task
+            try:
+                async with self._sessions() as session, session.begin():
+                    yield session
+            finally:
+                self._writer_task = None
 
     async def check(self) -> None:
         try:

@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from channels.settings import ChannelSettings
+
 
 def _xdg(var: str, fallback: str) -> Path:
     return Path(os.environ.get(var) or Path.home() / fallback) / "switchboard"
@@ -86,6 +88,12 @@ class CallSettings(BaseModel):
     default_region: str = Field(
         "FI", description="ISO country used to read national caller numbers as E.164"
     )
+    max_concurrent: int = Field(
+        500,
+        ge=1,
+        description="Calls one controller serves at once; more are handed back to the "
+        "dialplan's apology instead of slowing every call down",
+    )
 
 
 class IvrSettings(BaseModel):
@@ -149,6 +157,7 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     calls: CallSettings = Field(default_factory=CallSettings)
     tickets: TicketSettings = Field(default_factory=TicketSettings)
+    channels: ChannelSettings = Field(default_factory=ChannelSettings)
     ivr: IvrSettings = Field(default_factory=IvrSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
 

@@ -14,12 +14,15 @@ from types import TracebackType
 
 import uvicorn
 
+from channels.service import build_channels
+from pbx.acd.runtime import Acd
 from pbx.ami import AmiClient
 from pbx.ari.client import AriClient
 from pbx.asterisk.instance import AsteriskInstance
 from pbx.asterisk.runtime import Progress, resolve_runtime
 from pbx.call_log import CallLog
 from pbx.controller import CallController
+from pbx.flow_handler import FlowCallHandler
 from switchboard.bus import LocalBus
 from switchboard.db import Database
 from switchboard.ports import ensure_port_free
@@ -119,7 +122,24 @@ class System:
             self.call_log,
             self.ticketing.attachments.store,
         )
-        self.controller = CallController(self.ari, self.call_log, self.telephony.handler)
+        self.controller = CallController(
+            self.ari,
+            self.call_log,
+            self.telephony.handler,
+            max_calls=settings.calls.max_concurrent,
+        )
+        self.acd = Acd(self.db, self.bus, asterisk.instance)
+        self.acd.bind(self.controller)
+        if isinstance(self.telephony.handler, FlowCallHandler):
+            self.telephony.handler.queue_handler = self.acd.take
+        self.channels = build_channels(
+            settings.channels,
+            self.db,
+            self.bus,
+            self.ticketing.attachments.store,
+            default_region=settings.calls.default_region,
+            chat_secret=self.secrets.session_key,
+        )
 
     async def __aenter__(self) -> System:
         await self.db.check()
@@ -134,6 +154,7 @@ class System:
         await self.controller.shutdown()
         await self.telephony.close()
         await self.ticketing.webhook_sender.close()
+        await self.channels.close()
         self.ami.close()
         await self.ari.close()
         await self.db.close()
@@ -148,6 +169,7 @@ class System:
                 ticketing=self.ticketing,
                 controller=self.controller if with_controller else None,
                 flows=self.telephony.registry if with_controller else None,
+                channels=self.channels,
             )
         )
 
@@ -162,6 +184,7 @@ class System:
             await self.controller.check_credentials()
             await self.ami.connect()
             tasks.append(asyncio.create_task(self.controller.run(), name="controller"))
+            tasks.append(asyncio.create_task(self.acd.run(self.ami), name="acd"))
             if self.telephony.registry is not None:
                 watch = self.telephony.registry.watch(self.settings.ivr.reload_interval)
                 tasks.append(asyncio.create_task(watch, name="flow-reload"))
@@ -182,6 +205,8 @@ class System:
             tasks.append(asyncio.create_task(self.ticketing.scheduler.run(), name="scheduler"))
             sender = self.ticketing.webhook_sender.run()
             tasks.append(asyncio.create_task(sender, name="webhooks"))
+            # Customer channels: the SMTP listener (when enabled), threading, the outbox.
+            tasks.append(asyncio.create_task(self.channels.run(), name="channels"))
         try:
             done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:

@@ -134,6 +134,21 @@ class Deployment:
             timeout=10,
         )
 
+    def ticket(self, ticket_id: int) -> dict[str, Any]:
+        """The detail of the ticket with this id, found by paging through the list."""
+        with self.api() as api:
+            cursor = None
+            while True:
+                params = {"limit": 500, **({"cursor": cursor} if cursor else {})}
+                page = api.get("/api/tickets", params=params).json()
+                for ticket in page["items"]:
+                    if ticket["id"] == ticket_id:
+                        detail: dict[str, Any] = api.get(f"/api/tickets/{ticket['number']}").json()
+                        return detail
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    raise AssertionError(f"ticket {ticket_id} is not in the list")
+
     def asterisk(self, command: str) -> str:
         result = self.cli("pbx", "cli", command, timeout=30)
         assert result.returncode == 0, result.stderr

@@ -38,19 +38,14 @@ def test_twenty_calls_in_ten_seconds_are_answered_and_ticketed(
         assert call["path"][1]["media"] == ["sound:hello-world"]
         assert call["ticket_id"] is not None
 
-    with deployment.api() as api:
-        tickets = {
-            t["id"]: t for t in api.get("/api/tickets", params={"limit": 500}).json()["items"]
-        }
-        assert len({c["ticket_id"] for c in calls}) == 20
-        for call in calls:
-            ticket = tickets[call["ticket_id"]]
-            detail = api.get(f"/api/tickets/{ticket['number']}").json()
-            assert detail["contact"]["identities"] == [
-                {"kind": "phone", "value": call["caller_number"]}
-            ]
-            assert [e["kind"] for e in detail["entries"]] == ["call"]
-            assert detail["entries"][0]["call_id"] == call["id"]
+    assert len({c["ticket_id"] for c in calls}) == 20
+    for call in calls:
+        detail = deployment.ticket(call["ticket_id"])
+        assert detail["contact"]["identities"] == [
+            {"kind": "phone", "value": call["caller_number"]}
+        ]
+        assert [e["kind"] for e in detail["entries"]] == ["call"]
+        assert detail["entries"][0]["call_id"] == call["id"]
 
 
 def test_a_returning_caller_is_recognised_by_a_national_number(
@@ -65,10 +60,7 @@ def test_a_returning_caller_is_recognised_by_a_national_number(
         timeout=15,
         what="2 call records",
     )
-    with deployment.api() as api:
-        details = [
-            api.get(f"/api/tickets/{_ticket_number(api, c['ticket_id'])}").json() for c in calls
-        ]
+    details = [deployment.ticket(c["ticket_id"]) for c in calls]
     assert details[0]["number"] != details[1]["number"]
     assert details[0]["contact"]["id"] == details[1]["contact"]["id"]
     assert details[0]["contact"]["identities"] == [{"kind": "phone", "value": "+358501234567"}]
@@ -80,8 +72,7 @@ def test_an_anonymous_call_still_gets_a_ticket(
     result = sipp.run("caller.xml", callers=[("anonymous", "")], dialled="0800500600", calls=1)
     assert result.returncode == 0, result.stdout[-3000:]
     (call,) = wait_until(lambda: _calls(deployment, "0800500600"), timeout=15, what="the record")
-    with deployment.api() as api:
-        detail = api.get(f"/api/tickets/{_ticket_number(api, call['ticket_id'])}").json()
+    detail = deployment.ticket(call["ticket_id"])
     assert detail["contact"] is None
     assert detail["subject"] == "Call from anonymous"
 
@@ -94,8 +85,3 @@ def test_the_api_refuses_requests_without_the_token(
         wrong = api.get("/api/tickets", headers={"Authorization": "Bearer nope"})
     assert missing.status_code == 401 and "missing API token" in missing.json()["detail"]
     assert wrong.status_code == 401 and wrong.json()["detail"] == "invalid API token"
-
-
-def _ticket_number(api, ticket_id: int) -> str:  # type: ignore[no-untyped-def]
-    tickets = api.get("/api/tickets", params={"limit": 500}).json()["items"]
-    return next(t["number"] for t in tickets if t["id"] == ticket_id)

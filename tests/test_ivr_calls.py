@@ -51,10 +51,7 @@ def _place(sipp: Sipp, scenario: Path, number: str, dialled: str) -> None:
 
 
 def _ticket(deployment: Deployment, call: dict) -> dict:
-    with deployment.api() as api:
-        tickets = api.get("/api/tickets", params={"limit": 200}).json()["items"]
-        number = next(t["number"] for t in tickets if t["id"] == call["ticket_id"])
-        return dict(api.get(f"/api/tickets/{number}").json())
+    return deployment.ticket(call["ticket_id"])
 
 
 def _nodes(call: dict) -> list[tuple[str, str, str]]:

@@ -40,6 +40,11 @@ def test_killed_controller_restarts_and_ends_the_call_it_left(
             timeout=15,
             what="the call to be answered",
         )
+        wait_until(
+            lambda: (r := _record(deployment, "0800700001")) and r["answered_at"],
+            timeout=10,
+            what="the answer to be on record",
+        )
         first.kill()
         # The caller is still connected to Asterisk, with nobody in charge of the call.
         assert deployment.active_channels() == 1
@@ -89,3 +94,30 @@ def test_a_call_that_ended_while_the_controller_was_down_is_still_recorded(
     assert record["disposition"] == "interrupted"
     assert record["hangup_cause"] == "lost while the controller was down"
     assert record["ticket_id"] is not None
+
+
+def test_calls_beyond_capacity_hear_the_apology_instead_of_waiting(
+    deployment: Deployment, sipp: Sipp
+) -> None:
+    env = {
+        **LONG_GREETING,
+        "SWITCHBOARD_CALLS__GREETING": '["sound:vm-intro"]',
+        "SWITCHBOARD_CALLS__MAX_CONCURRENT": "1",
+    }
+    with running(deployment, **env):
+        first = sipp.start(
+            "caller.xml", callers=[("+358407000010", "First")], dialled="0800700010", calls=1
+        )
+        try:
+            wait_until(lambda: _active_calls(deployment), timeout=15, what="the first call")
+            # The second caller is handed back to the dialplan at once: Asterisk plays its
+            # apology and hangs up, while the first call goes on undisturbed.
+            second = sipp.run(
+                "caller.xml", callers=[("+358407000011", "Second")], dialled="0800700011", calls=1
+            )
+            assert second.returncode == 0, second.stdout[-2000:]
+            assert [c["caller_number"] for c in _active_calls(deployment)] == ["+358407000010"]
+            assert _record(deployment, "0800700011") is None
+        finally:
+            first.kill()
+            first.wait()

@@ -17,6 +17,7 @@ from ticketing.audit import audit, snapshot
 from ticketing.errors import Conflict, InvalidInput, NotFound
 from ticketing.identities import normalise_identity
 from ticketing.models import Address, Contact, ContactIdentity, ContactKind, IdentityKind
+from ticketing.streets import street_registered
 
 
 async def find_contact(session: AsyncSession, kind: IdentityKind, value: str) -> Contact | None:
@@ -103,7 +104,7 @@ class ContactService:
             for identity in identities:
                 await self._add_identity(session, contact.id, identity)
             for address in addresses:
-                session.add(new_address(address, contact_id=contact.id))
+                session.add(await checked_address(session, address, contact_id=contact.id))
             await session.flush()
             detail = await _detail(session, contact.id)
             audit(session, actor, "contact.create", "contact", contact.id, after=_snap(detail))
@@ -207,7 +208,7 @@ class ContactService:
     ) -> ContactDetail:
         async with self.db.transaction() as session:
             await _get(session, contact_id)
-            row = new_address(address, contact_id=contact_id)
+            row = await checked_address(session, address, contact_id=contact_id)
             session.add(row)
             await session.flush()
             audit(session, actor, "contact.address.add", "contact", contact_id, after=snapshot(row))
@@ -253,6 +254,13 @@ def new_address(address: AddressInput, **owner: int) -> Address:
         label=address.label.strip(),
         **owner,
     )
+
+
+async def checked_address(session: AsyncSession, address: AddressInput, **owner: int) -> Address:
+    """A new address, flagged when its street is not in the street registry."""
+    row = new_address(address, **owner)
+    row.street_registered = await street_registered(session, row.street, row.postal_code)
+    return row
 
 
 async def _get(session: AsyncSession, contact_id: int) -> Contact:

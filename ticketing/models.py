@@ -99,6 +99,8 @@ class Address(SQLModel, table=True):
     postal_code: str = Field(default="", max_length=16)
     city: str = Field(default="", max_length=100)
     country: str = Field(default="", max_length=2)
+    # In the street registry (ticketing.streets)? None while no registry is imported.
+    street_registered: bool | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 

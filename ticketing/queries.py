@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from switchboard.db import Database
 from ticketing.access.roles import Principal
+from ticketing.catalog.fields import FieldValue, definitions_for, stored_values, typed
 from ticketing.catalog.models import Category, Team
 from ticketing.models import (
     Address,
@@ -37,6 +38,7 @@ class TicketDetail:
     category_path: list[Category]  # from the type down to the ticket's category
     team: Team | None
     merged_into: str | None  # the number of the ticket this one was merged into
+    fields: dict[str, FieldValue]  # custom fields of its category, by name
 
 
 class TicketQueries:
@@ -87,6 +89,9 @@ class TicketQueries:
             if ticket.merged_into_id is not None:
                 target = await session.get(Ticket, ticket.merged_into_id)
                 merged_into = target.number if target else None
+            definitions = {d.name: d for d in await definitions_for(session, ticket.category_id)}
+            stored = await stored_values(session, ticket.id)
+            fields = {name: typed(definitions.get(name), v) for name, v in stored.items()}
             return TicketDetail(
                 ticket,
                 contact,
@@ -99,6 +104,7 @@ class TicketQueries:
                 category_path,
                 team,
                 merged_into,
+                fields,
             )
 
 

@@ -24,6 +24,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from switchboard.db import Database
 from switchboard.db_types import UtcDateTime, utcnow
 from ticketing.access.roles import Principal
+from ticketing.catalog.fields import TicketFieldValue, filter_values
 from ticketing.catalog.models import Category
 from ticketing.errors import InvalidInput
 from ticketing.models import Priority, Ticket, TicketAssignee, TicketStatus, TicketTag
@@ -58,6 +59,7 @@ class TicketFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None  # exclusive
     overdue: bool | None = None  # past a deadline (or not), see ticketing.sla.engine
+    fields: Sequence[tuple[str, str]] = ()  # custom field (name, value) pairs, all must hold
 
 
 _PRIORITY_RANK = case(
@@ -160,6 +162,15 @@ class TicketSearch:
             statement = statement.where(
                 Ticket.id.in_(  # type: ignore[union-attr]
                     select(TicketTag.ticket_id).where(TicketTag.tag == f.tag.strip().lower())
+                )
+            )
+        for name, value in f.fields:
+            statement = statement.where(
+                Ticket.id.in_(  # type: ignore[union-attr]
+                    select(TicketFieldValue.ticket_id).where(
+                        TicketFieldValue.name == name,
+                        TicketFieldValue.value.in_(filter_values(value)),  # type: ignore[attr-defined]
+                    )
                 )
             )
         if f.category_id is not None:

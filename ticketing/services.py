@@ -26,6 +26,7 @@ from ticketing.scheduler import Scheduler
 from ticketing.search import TicketSearch
 from ticketing.sla.escalation import SlaEscalation
 from ticketing.sla.service import SlaService
+from ticketing.streets import StreetRegistry
 from ticketing.thread import ThreadService
 from ticketing.ticket_merge import TicketMerger
 from ticketing.ticket_service import TicketService
@@ -38,6 +39,7 @@ class Ticketing:
     contacts: ContactService
     contact_merges: ContactMerger
     catalog: CatalogService
+    streets: StreetRegistry
     tickets: TicketService
     queries: TicketQueries
     thread: ThreadService
@@ -73,6 +75,7 @@ def build_ticketing(
         contacts=ContactService(db, default_region),
         contact_merges=ContactMerger(db),
         catalog=CatalogService(db),
+        streets=StreetRegistry(db),
         tickets=TicketService(db),
         queries=TicketQueries(db),
         thread=ThreadService(db),

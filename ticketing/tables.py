@@ -5,10 +5,12 @@ from __future__ import annotations
 import ticketing.access.models
 import ticketing.audit
 import ticketing.automation.models
+import ticketing.catalog.fields
 import ticketing.catalog.models
 import ticketing.contact_merge
 import ticketing.models
-import ticketing.sla.models  # noqa: F401
+import ticketing.sla.models
+import ticketing.streets  # noqa: F401
 
 SEARCH_TABLES = ("ticket_fts", "entry_fts")  # SQLite FTS5, created by migration 0002
 

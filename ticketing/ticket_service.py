@@ -7,8 +7,8 @@ and its audit entry. Thread entries are in ``ticketing.thread``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import delete
 from sqlmodel import select
@@ -20,8 +20,9 @@ from ticketing.access.models import User
 from ticketing.access.roles import Principal, Role
 from ticketing.audit import audit, snapshot
 from ticketing.automation.events import emit
+from ticketing.catalog.fields import FieldValue, set_values, stored_values
 from ticketing.catalog.models import Category, Team
-from ticketing.contacts import AddressInput, new_address
+from ticketing.contacts import AddressInput, checked_address
 from ticketing.errors import Forbidden, InvalidInput
 from ticketing.models import (
     Contact,
@@ -55,6 +56,7 @@ class NewTicket:
     tags: Sequence[str] = ()
     status: TicketStatus = TicketStatus.NEW  # closed: answered on the spot
     addresses: Sequence[AddressInput] = ()
+    fields: Mapping[str, FieldValue] = field(default_factory=dict)  # the category's fields
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class TicketChanges:
     organisation_id: int | None = None
     assignee_ids: Sequence[int] | None = None
     tags: Sequence[str] | None = None
+    fields: Mapping[str, FieldValue] | None = None  # merged over the stored; None removes
     clear: frozenset[str] = frozenset()  # fields to set to null: category_id, team_id, ...
 
 
@@ -119,7 +122,9 @@ class TicketService:
             await _set_assignees(session, ticket.id, new.assignee_ids)
             await _set_tags(session, ticket.id, new.tags)
             for address in new.addresses:
-                session.add(new_address(address, ticket_id=ticket.id))
+                session.add(await checked_address(session, address, ticket_id=ticket.id))
+            if new.fields or new.category_id is not None:
+                await set_values(session, ticket.id, new.category_id, new.fields, replace=True)
             await emit(session, "ticket.created", ticket, actor)
             await session.flush()
             audit(
@@ -151,12 +156,12 @@ class TicketService:
                 ticket.description = changes.description.strip()
             if changes.priority is not None:
                 ticket.priority = changes.priority
-            for field in ("category_id", "team_id", "contact_id", "organisation_id"):
-                value = getattr(changes, field)
+            for name in ("category_id", "team_id", "contact_id", "organisation_id"):
+                value = getattr(changes, name)
                 if value is not None:
-                    setattr(ticket, field, value)
-                elif field in changes.clear:
-                    setattr(ticket, field, None)
+                    setattr(ticket, name, value)
+                elif name in changes.clear:
+                    setattr(ticket, name, None)
             if changes.contact_id is not None:
                 contact = await session.get(Contact, changes.contact_id)
                 if contact is None:
@@ -170,6 +175,11 @@ class TicketService:
                 await _set_assignees(session, ticket.id, changes.assignee_ids)
             if changes.tags is not None:
                 await _set_tags(session, ticket.id, changes.tags)
+            recategorised = changes.category_id is not None or "category_id" in changes.clear
+            if changes.fields is not None or recategorised:
+                await set_values(
+                    session, ticket.id, ticket.category_id, changes.fields or {}, replace=False
+                )
             await refresh_deadlines(session, ticket)
             session.add(ticket)
             await session.flush()
@@ -249,7 +259,7 @@ class TicketService:
             ticket = await load_ticket(self.db, session, actor, number, for_update=True)
             assert ticket.id is not None
             await claim_version(session, ticket, version)
-            row = new_address(address, ticket_id=ticket.id)
+            row = await checked_address(session, address, ticket_id=ticket.id)
             session.add(row)
             await session.flush()
             audit(session, actor, "ticket.address.add", "ticket", number, after=snapshot(row))
@@ -275,7 +285,13 @@ async def ticket_snapshot(session: AsyncSession, ticket: Ticket) -> dict[str, ob
         select(TicketAssignee.user_id).where(TicketAssignee.ticket_id == ticket.id)
     )
     tags = await session.exec(select(TicketTag.tag).where(TicketTag.ticket_id == ticket.id))
-    return snapshot(ticket, assignee_ids=sorted(assignees.all()), tags=sorted(tags.all()))
+    assert ticket.id is not None
+    return snapshot(
+        ticket,
+        assignee_ids=sorted(assignees.all()),
+        tags=sorted(tags.all()),
+        fields=await stored_values(session, ticket.id),
+    )
 
 
 async def _check_refs(

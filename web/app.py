@@ -15,10 +15,16 @@ from web.routes import (
     callbacks,
     calls,
     catalog,
+    channels_chat,
+    channels_forms,
+    channels_messages,
+    channels_messaging,
+    channels_sms,
     contacts,
     flows,
     health,
     sla,
+    streets,
     thread,
     tickets,
     users,
@@ -37,9 +43,15 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         contacts,
         users,
         catalog,
+        streets,
         sla,
         automation,
         audit,
+        channels_sms,
+        channels_messages,
+        channels_chat,
+        channels_forms,
+        channels_messaging,
     )
 )
 
@@ -58,6 +70,7 @@ def create_app(context: WebContext) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(channels_chat.sockets)  # the chat websocket (not an HTTP route)
     # Room for the largest attachment plus its multipart envelope; bodies are read in
     # chunks, so this is the most any request can make the app receive.
     max_body = context.ticketing.attachments.store.max_bytes + MULTIPART_ALLOWANCE

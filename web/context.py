@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from channels.service import Channels
 from pbx.call_log import CallLog
 from pbx.controller import CallController
 from pbx.ivr.registry import FlowRegistry
@@ -21,3 +22,4 @@ class WebContext:
     ticketing: Ticketing
     controller: CallController | None = None  # present when the controller runs in-process
     flows: FlowRegistry | None = None  # likewise: the IVR flows it serves
+    channels: Channels | None = None  # customer channels (provider webhooks)

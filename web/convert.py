@@ -133,4 +133,5 @@ def ticket_detail_out(detail: TicketDetail) -> TicketDetailOut:
         category=category,
         team=team,
         merged_into=detail.merged_into,
+        fields={k: v for k, v in detail.fields.items() if v is not None},
     )

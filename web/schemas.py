@@ -32,6 +32,7 @@ class CallOut(BaseModel):
     flow: str
     outcome: str
     ticket_id: int | None
+    agent: str = ""
 
 
 T = TypeVar("T")
@@ -90,6 +91,17 @@ class AddressOut(BaseModel):
     postal_code: str
     city: str
     country: str
+    street_registered: bool | None = Field(
+        None,
+        description="Whether the street is in the street registry (false: accepted but "
+        "flagged for checking); null while no registry has been imported",
+    )
+
+
+class StreetOut(BaseModel):
+    name: str
+    postal_code: str
+    city: str
 
 
 class SurveyOut(BaseModel):

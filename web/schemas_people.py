@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ticketing.access.roles import Role
+from ticketing.catalog.fields import FieldType
 from ticketing.models import ContactKind, IdentityKind
 from web.schemas import AddressIn, AddressOut, DbId, Input
 
@@ -190,3 +191,22 @@ class AuditOut(BaseModel):
     entity_id: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+
+
+class FieldIn(Input):
+    name: str = Field(
+        min_length=1, max_length=40, description="Key in tickets' fields, e.g. meter_reading"
+    )
+    label: str = Field("", max_length=100)
+    type: FieldType = Field(description="text, number, date (YYYY-MM-DD) or choice")
+    required: bool = False
+    choices: list[str] = Field(default_factory=list, max_length=100, description="choice only")
+
+
+class FieldOut(BaseModel):
+    category_id: int = Field(description="The category defining it (this one or a parent)")
+    name: str
+    label: str
+    type: FieldType
+    required: bool
+    choices: list[str]

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat, StrictInt, StrictStr
 
 from ticketing.models import EntryKind, Priority, TicketStatus
 from web.schemas import AddressIn, AddressOut, DbId, Input, Version
 from web.schemas_people import ContactOut
+
+FieldValueIn = Annotated[StrictStr | StrictInt | StrictFloat | None, Field(union_mode="smart")]
+FIELDS_DESCRIPTION = (
+    "Custom fields of the ticket's category by name: text, number, date (YYYY-MM-DD) or "
+    "one of a choice field's choices; null or '' removes a value"
+)
 
 
 class TicketOut(BaseModel):
@@ -81,6 +88,7 @@ class TicketDetailOut(TicketOut):
     category: CategoryRef | None
     team: TeamRef | None
     merged_into: str | None = Field(description="Number of the ticket this one went into")
+    fields: dict[str, str | int | float] = Field(description="Custom fields of its category")
 
 
 class TicketIn(Input):
@@ -95,6 +103,9 @@ class TicketIn(Input):
     assignee_ids: list[DbId] = Field(default_factory=list, max_length=50)
     tags: list[str] = Field(default_factory=list, max_length=50)
     addresses: list[AddressIn] = Field(default_factory=list, max_length=20)
+    fields: dict[str, FieldValueIn] = Field(
+        default_factory=dict, max_length=30, description=FIELDS_DESCRIPTION
+    )
     status: TicketStatus = Field(
         TicketStatus.NEW, description="new, open, or closed for a case answered on the spot"
     )
@@ -111,6 +122,9 @@ class TicketPatch(Input):
     organisation_id: DbId | None = None
     assignee_ids: list[DbId] | None = Field(None, max_length=50)
     tags: list[str] | None = Field(None, max_length=50)
+    fields: dict[str, FieldValueIn] | None = Field(
+        None, max_length=30, description=FIELDS_DESCRIPTION + "; others stay as they are"
+    )
     clear: list[str] = Field(
         default_factory=list,
         description="Fields to empty: category_id, team_id, contact_id, organisation_id",

@@ -93,6 +93,42 @@ class AriClient:
     async def start_moh(self, channel_id: str, moh_class: str = "default") -> None:
         await self.request("POST", f"/channels/{channel_id}/moh", mohClass=moh_class)
 
+    async def stop_moh(self, channel_id: str) -> None:
+        await self.request("DELETE", f"/channels/{channel_id}/moh")
+
+    async def originate(
+        self,
+        endpoint: str,
+        channel_id: str,
+        *,
+        app_args: str,
+        caller_id: str = "",
+        timeout: int = 30,
+        originator: str | None = None,
+    ) -> Channel:
+        """Dial ``endpoint``; the channel enters this app (``app_args``) when answered."""
+        data = await self.request(
+            "POST",
+            f"/channels/{channel_id}",
+            endpoint=endpoint,
+            app=self.app,
+            appArgs=app_args,
+            callerId=caller_id or None,
+            timeout=timeout,
+            originator=originator,
+        )
+        return Channel.model_validate(data)
+
+    # --- bridges --------------------------------------------------------------------
+    async def create_bridge(self, bridge_id: str, kind: str = "mixing") -> None:
+        await self.request("POST", f"/bridges/{bridge_id}", type=kind)
+
+    async def add_to_bridge(self, bridge_id: str, channel_ids: list[str]) -> None:
+        await self.request("POST", f"/bridges/{bridge_id}/addChannel", channel=channel_ids)
+
+    async def destroy_bridge(self, bridge_id: str) -> None:
+        await self.request("DELETE", f"/bridges/{bridge_id}")
+
     async def stop_playback(self, playback_id: str) -> None:
         await self.request("DELETE", f"/playbacks/{playback_id}")
 

@@ -1,4 +1,4 @@
-"""``switchboard admin``: users, teams, categories, API tokens and automation rules.
+"""``switchboard admin``: users, teams, categories, streets, API tokens and rules.
 
 Every change is made as the principal ``cli (<os user>)`` and written to the audit log.
 Generated passwords and tokens are printed once and never stored in plain text.
@@ -7,6 +7,7 @@ Generated passwords and tokens are printed once and never stored in plain text.
 from __future__ import annotations
 
 import asyncio
+import csv
 import getpass
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ from ticketing.access.roles import Principal, Role
 from ticketing.catalog.importer import parse_categories
 from ticketing.errors import TicketingError
 from ticketing.services import Ticketing
+from ticketing.streets import StreetRow, parse_streets_csv
 
 app = typer.Typer(
     help="Administer users, teams, categories, tokens and rules.", no_args_is_help=True
@@ -34,11 +36,15 @@ categories_app = typer.Typer(
 )
 tokens_app = typer.Typer(help="API tokens for integrations.", no_args_is_help=True)
 rules_app = typer.Typer(help="Automation rules as YAML.", no_args_is_help=True)
+streets_app = typer.Typer(
+    help="The street registry that addresses are completed from.", no_args_is_help=True
+)
 app.add_typer(users_app, name="users")
 app.add_typer(teams_app, name="teams")
 app.add_typer(categories_app, name="categories")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(rules_app, name="rules")
+app.add_typer(streets_app, name="streets")
 
 T = TypeVar("T")
 
@@ -266,5 +272,31 @@ def rules_import(file: Path = typer.Argument(..., exists=True, dir_okay=False)) 
     async def work(s: Ticketing, actor: Principal) -> None:
         saved = await s.rules.import_yaml(actor, text)
         say(f"{len(saved)} rules imported from {file.name}")
+
+    _run(work)
+
+
+# -- streets -----------------------------------------------------------------------------
+
+
+@streets_app.command("import")
+def streets_import(file: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Add the streets of a CSV file (street, postcode, city; header optional) that are
+    not in the registry yet; any bad row stops the import and is reported by line."""
+    rows: list[StreetRow] = []
+    with clear_errors():
+        try:
+            with file.open(encoding="utf-8-sig", newline="") as handle:
+                rows = parse_streets_csv(list(csv.reader(handle)))
+        except UnicodeDecodeError as exc:
+            fail(f"{file.name} is not UTF-8 text: {exc.reason} at byte {exc.start}")
+        except csv.Error as exc:
+            fail(f"{file.name}: {exc}")
+        except TicketingError as exc:
+            fail(f"{file.name}: {exc.message}")
+
+    async def work(s: Ticketing, actor: Principal) -> None:
+        added, known = await s.streets.import_rows(actor, rows)
+        say(f"{added} streets added, {known} already there, {len(rows)} in {file.name}")
 
     _run(work)

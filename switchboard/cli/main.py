@@ -7,8 +7,9 @@ import json
 
 import typer
 
+from channels import cli as channels_cli
 from switchboard import migrate
-from switchboard.cli import admin, flows, notices, pbx
+from switchboard.cli import acd, admin, flows, notices, pbx
 from switchboard.cli.common import clear_errors, configure_logging, fail, say, settings
 from switchboard.db import redacted
 from switchboard.secrets import load_or_create_secrets, mask
@@ -23,6 +24,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(pbx.app, name="pbx")
 app.add_typer(admin.app, name="admin")
 app.add_typer(notices.app, name="notice")
+app.add_typer(channels_cli.app, name="channels")
+app.add_typer(acd.agent_app, name="agent")
+app.add_typer(acd.queue_app, name="queue")
 app.add_typer(flows.app, name="flows", help="Validate, simulate and describe IVR flows.")
 
 

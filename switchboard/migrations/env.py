@@ -8,7 +8,9 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-import notices.models  # noqa: F401  (registers tables)
+import channels.models  # noqa: F401  (registers tables)
+import notices.models  # noqa: F401
+import pbx.acd.models
 import pbx.models  # noqa: F401
 import ticketing.tables
 from switchboard.db import create_engine

@@ -14,6 +14,12 @@ from switchboard.db import Database
 from ticketing.access.models import User
 from ticketing.access.roles import Principal
 from ticketing.audit import audit, snapshot
+from ticketing.catalog.fields import (
+    CategoryField,
+    FieldDefinition,
+    check_definitions,
+    definitions_for,
+)
 from ticketing.catalog.models import CATEGORY_LEVELS, Category, Team, TeamMember
 from ticketing.errors import Conflict, InvalidInput, NotFound
 
@@ -218,6 +224,58 @@ class CatalogService:
     async def category(self, category_id: int) -> CategoryView:
         async with self.db.session() as session:
             return await _view(session, await _category(session, category_id))
+
+    # -- custom fields -------------------------------------------------------------------
+
+    async def fields(self, category_id: int) -> list[CategoryField]:
+        """The fields tickets in this category carry: the ones above it first."""
+        async with self.db.session() as session:
+            await _category(session, category_id)
+            return await definitions_for(session, category_id)
+
+    async def set_fields(
+        self, actor: Principal, category_id: int, fields: Sequence[FieldDefinition]
+    ) -> list[CategoryField]:
+        """Replace the category's own field definitions (stored values are kept)."""
+        async with self.db.transaction() as session:
+            await _category(session, category_id)
+            current = await definitions_for(session, category_id)
+            own = [f for f in current if f.category_id == category_id]
+            inherited = {f.name for f in current if f.category_id != category_id}
+            rows = [
+                CategoryField(
+                    category_id=category_id,
+                    position=i,
+                    name=f.name,
+                    label=f.label.strip(),
+                    type=f.type,
+                    required=f.required,
+                    choices=[c.strip() for c in f.choices],
+                )
+                for i, f in enumerate(fields)
+            ]
+            check_definitions(rows)
+            clash = sorted(inherited & {r.name for r in rows})
+            if clash:
+                raise InvalidInput(f"field {clash[0]!r} is already defined by a parent category")
+            before = {"fields": [snapshot(f) for f in own]}
+            await session.exec(
+                delete(CategoryField).where(CategoryField.category_id == category_id)  # type: ignore[arg-type]
+            )
+            await session.flush()
+            session.add_all(rows)
+            await session.flush()
+            after = {"fields": [snapshot(f) for f in rows]}
+            audit(
+                session,
+                actor,
+                "category.fields",
+                "category",
+                category_id,
+                before=before,
+                after=after,
+            )
+            return await definitions_for(session, category_id)
 
 
 async def add_category(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ticketing.catalog.fields import CategoryField, FieldDefinition
 from web.convert import category_out, team_out
 from web.deps import CatalogManager, CatalogReader, PathId, Services, UserReader
 from web.schemas_people import (
     CategoryIn,
     CategoryOut,
     CategoryPatch,
+    FieldIn,
+    FieldOut,
     TeamIn,
     TeamOut,
     TeamPatch,
@@ -83,3 +86,27 @@ async def update_category(
         actor, category_id, name=body.name, active=body.active
     )
     return category_out(view)
+
+
+@router.get("/categories/{category_id}/fields")
+async def list_category_fields(
+    category_id: PathId, services: Services, _actor: CatalogReader
+) -> list[FieldOut]:
+    """The custom fields tickets in this category carry, its parents' first."""
+    return [_field_out(f) for f in await services.catalog.fields(category_id)]
+
+
+@router.put("/categories/{category_id}/fields")
+async def set_category_fields(
+    category_id: PathId, body: list[FieldIn], services: Services, actor: CatalogManager
+) -> list[FieldOut]:
+    """Replace this category's own fields (its sub-categories inherit them); tickets
+    keep the values they have."""
+    definitions = [FieldDefinition(**f.model_dump()) for f in body]
+    return [
+        _field_out(f) for f in await services.catalog.set_fields(actor, category_id, definitions)
+    ]
+
+
+def _field_out(field: CategoryField) -> FieldOut:
+    return FieldOut.model_validate(field, from_attributes=True)

@@ -65,6 +65,10 @@ def ticket_filter(
     created_from: datetime | None = None,
     created_to: Annotated[datetime | None, Query(description="Exclusive")] = None,
     overdue: Annotated[bool | None, Query(description="Past an SLA deadline")] = None,
+    field: Annotated[
+        list[str],
+        Query(max_length=5, description="Custom field value as name=value (repeatable)"),
+    ] = [],  # noqa: B006
 ) -> TicketFilter:
     return TicketFilter(
         q=q,
@@ -80,7 +84,15 @@ def ticket_filter(
         created_from=_utc(created_from),
         created_to=_utc(created_to),
         overdue=overdue,
+        fields=tuple(_field_filter(f) for f in field),
     )
+
+
+def _field_filter(raw: str) -> tuple[str, str]:
+    name, sep, value = raw.partition("=")
+    if not sep or not name.strip() or len(raw) > 200:
+        raise InvalidInput(f"field filter {raw[:50]!r} must look like name=value")
+    return name.strip(), value.strip()
 
 
 Filters = Annotated[TicketFilter, Depends(ticket_filter)]

@@ -1,0 +1,1 @@
+"""Customer channels (email, SMS, ...) behind one adapter interface and one inbound path."""

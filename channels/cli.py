@@ -1,0 +1,73 @@
+"""``switchboard channels``: broadcast subscriptions and sending works notices to them.
+
+Broadcasting queues the messages; the running ``switchboard up`` (its outbox) sends them
+at each provider's pace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import typer
+
+from channels.broadcast import Broadcasts
+from switchboard.cli.common import clear_errors, fail, say, settings
+from switchboard.db import Database
+from ticketing.errors import TicketingError
+
+T = TypeVar("T")
+app = typer.Typer(help="Customer channels: broadcast subscriptions.", no_args_is_help=True)
+
+
+async def _with(action: Callable[[Broadcasts], Awaitable[T]]) -> T:
+    config = settings()
+    db = Database(config.effective_database_url)
+    try:
+        await db.check()
+        return await action(Broadcasts(db, config.calls.default_region))
+    except TicketingError as exc:  # a wrong address, area or notice: say which
+        raise fail(exc.message) from exc
+    finally:
+        await db.close()
+
+
+@app.command()
+def subscribe(
+    channel: str = typer.Option(..., help="sms or email"),
+    address: str = typer.Option(..., help="The phone number or email address"),
+    area: str = typer.Option(..., help="A postcode, or '*' for the whole service area"),
+    language: str = typer.Option("fi", help="en, fi, sv or uk"),
+) -> None:
+    """Subscribe an address to works notices for an area."""
+    with clear_errors():
+        made = asyncio.run(_with(lambda b: b.subscribe(channel, address, area, language)))
+    say(f"subscription #{made.id}: {made.channel} {made.address} area {made.area}")
+
+
+@app.command()
+def unsubscribe(
+    channel: str = typer.Option(..., help="sms or email"),
+    address: str = typer.Option(..., help="The phone number or email address"),
+) -> None:
+    """End every subscription of an address on a channel."""
+    with clear_errors():
+        ended = asyncio.run(_with(lambda b: b.unsubscribe(channel, address)))
+    say(f"ended {ended} subscription(s)")
+
+
+@app.command()
+def broadcast(notice_id: int = typer.Argument(..., help="The works notice to send")) -> None:
+    """Queue a notice for every subscriber of its areas (each gets it once)."""
+    with clear_errors():
+        report = asyncio.run(_with(lambda b: b.send(notice_id)))
+    say(f"notice #{notice_id}: {report.queued} queued now; by status {report.statuses}")
+
+
+@app.command()
+def status(notice_id: int = typer.Argument(..., help="The works notice")) -> None:
+    """Delivery of a notice, by recipient status."""
+    with clear_errors():
+        counts = asyncio.run(_with(lambda b: b.statuses(notice_id)))
+    say(f"notice #{notice_id}: {counts or 'not broadcast'}")

@@ -1,0 +1,1 @@
+"""Web forms defined in YAML, rendered as accessible HTML; a submission is a ticket."""

@@ -1,0 +1,1 @@
+"""Messaging apps: WhatsApp Cloud API and the Telegram Bot API."""

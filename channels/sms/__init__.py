@@ -1,0 +1,1 @@
+"""Two-way SMS: a generic HTTP provider adapter and a Twilio-compatible one."""

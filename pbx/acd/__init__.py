@@ -1,0 +1,1 @@
+"""The ACD: agents, queues, routing and agent state (channel-agnostic), and provisioning."""

@@ -1,0 +1,184 @@
+"""Agents and queues in the database: add, list, change, remove (no telephony here)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from pbx.acd.errors import Duplicate, InvalidAcdInput, UnknownAgent, UnknownQueue
+from pbx.acd.models import AcdQueue, Agent
+from pbx.acd.sip_accounts import digest_hash, new_password
+from switchboard.db import Database
+
+EXTENSION = re.compile(r"^[0-9]{2,8}$")
+QUEUE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+SKILL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+@dataclass(frozen=True)
+class NewAgent:
+    agent: Agent
+    password: str  # shown once; only its digest hash is stored
+
+
+def _skills(skills: Mapping[str, int]) -> dict[str, int]:
+    for name, level in skills.items():
+        if not SKILL_NAME.match(name):
+            raise InvalidAcdInput(f"skill '{name}': use lowercase letters, digits, - and _")
+        if not 1 <= level <= 10:
+            raise InvalidAcdInput(f"skill '{name}': level {level} is not between 1 and 10")
+    return dict(skills)
+
+
+class AcdDirectory:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- agents -------------------------------------------------------------------
+    async def add_agent(
+        self,
+        extension: str,
+        name: str,
+        *,
+        skills: Mapping[str, int] | None = None,
+        queues: Sequence[str] = (),
+    ) -> NewAgent:
+        if not EXTENSION.match(extension):
+            raise InvalidAcdInput(f"extension '{extension}': use 2 to 8 digits")
+        if not name.strip():
+            raise InvalidAcdInput("an agent needs a name")
+        await self._check_queues(queues)
+        password = new_password()
+        agent = Agent(
+            extension=extension,
+            name=name.strip(),
+            sip_md5=digest_hash(extension, password),
+            skills=_skills(skills or {}),
+            queues=list(dict.fromkeys(queues)),
+        )
+        try:
+            async with self._db.transaction() as session:
+                existing = await session.exec(select(Agent).where(Agent.extension == extension))
+                if existing.first() is not None:
+                    raise Duplicate(f"extension {extension} already belongs to an agent")
+                session.add(agent)
+        except IntegrityError as exc:
+            raise Duplicate(f"extension {extension} already belongs to an agent") from exc
+        return NewAgent(agent, password)
+
+    async def agents(self) -> list[Agent]:
+        async with self._db.session() as session:
+            rows = await session.exec(select(Agent).order_by(col(Agent.extension)))
+            return list(rows.all())
+
+    async def agent(self, extension: str) -> Agent:
+        async with self._db.session() as session:
+            found = (await session.exec(select(Agent).where(Agent.extension == extension))).first()
+        if found is None:
+            raise UnknownAgent(f"no agent has extension {extension}")
+        return found
+
+    async def update_agent(
+        self,
+        extension: str,
+        *,
+        name: str | None = None,
+        skills: Mapping[str, int] | None = None,
+        queues: Sequence[str] | None = None,
+        new_secret: bool = False,
+    ) -> NewAgent:
+        """Change an agent; ``password`` in the result is empty unless a new one was made."""
+        if queues is not None:
+            await self._check_queues(queues)
+        password = new_password() if new_secret else ""
+        async with self._db.transaction() as session:
+            agent = (await session.exec(select(Agent).where(Agent.extension == extension))).first()
+            if agent is None:
+                raise UnknownAgent(f"no agent has extension {extension}")
+            if name is not None:
+                if not name.strip():
+                    raise InvalidAcdInput("an agent needs a name")
+                agent.name = name.strip()
+            if skills is not None:
+                agent.skills = {**agent.skills, **_skills(skills)}
+            if queues is not None:
+                agent.queues = list(dict.fromkeys(queues))
+            if new_secret:
+                agent.sip_md5 = digest_hash(extension, password)
+            session.add(agent)
+        return NewAgent(agent, password)
+
+    async def remove_agent(self, extension: str) -> None:
+        async with self._db.transaction() as session:
+            agent = (await session.exec(select(Agent).where(Agent.extension == extension))).first()
+            if agent is None:
+                raise UnknownAgent(f"no agent has extension {extension}")
+            await session.delete(agent)
+
+    # --- queues -------------------------------------------------------------------
+    async def add_queue(
+        self,
+        name: str,
+        *,
+        priority: int = 0,
+        skills: Mapping[str, int] | None = None,
+        max_wait_seconds: int | None = None,
+        overflow_queue: str | None = None,
+        wrapup_seconds: int = 10,
+        no_answer_seconds: int = 15,
+    ) -> AcdQueue:
+        if not QUEUE_NAME.match(name):
+            raise InvalidAcdInput(f"queue '{name}': use lowercase letters, digits, - and _")
+        if overflow_queue is not None:
+            await self._check_queues([overflow_queue])
+        if wrapup_seconds < 0 or no_answer_seconds < 1:
+            raise InvalidAcdInput("wrap-up must be >= 0 s and the no-answer timeout >= 1 s")
+        queue = AcdQueue(
+            name=name,
+            priority=priority,
+            skills=_skills(skills or {}),
+            max_wait_seconds=max_wait_seconds,
+            overflow_queue=overflow_queue,
+            wrapup_seconds=wrapup_seconds,
+            no_answer_seconds=no_answer_seconds,
+        )
+        try:
+            async with self._db.transaction() as session:
+                found = await session.exec(select(AcdQueue).where(AcdQueue.name == name))
+                if found.first() is not None:
+                    raise Duplicate(f"queue '{name}' already exists")
+                session.add(queue)
+        except IntegrityError as exc:
+            raise Duplicate(f"queue '{name}' already exists") from exc
+        return queue
+
+    async def queues(self) -> list[AcdQueue]:
+        async with self._db.session() as session:
+            rows = await session.exec(select(AcdQueue).order_by(col(AcdQueue.name)))
+            return list(rows.all())
+
+    async def remove_queue(self, name: str) -> None:
+        async with self._db.transaction() as session:
+            queue = (await session.exec(select(AcdQueue).where(AcdQueue.name == name))).first()
+            if queue is None:
+                raise UnknownQueue(f"no queue is named '{name}'")
+            members = await session.exec(select(Agent))
+            serving = [a.extension for a in members.all() if name in a.queues]
+            if serving:
+                raise InvalidAcdInput(
+                    f"queue '{name}' is served by agents {', '.join(serving)}: "
+                    "move them first (switchboard agent set EXT --queue ...)"
+                )
+            await session.delete(queue)
+
+    async def _check_queues(self, names: Sequence[str]) -> None:
+        if not names:
+            return
+        known = {q.name for q in await self.queues()}
+        missing = [n for n in names if n not in known]
+        if missing:
+            raise UnknownQueue(f"no queue is named {', '.join(repr(n) for n in missing)}")

@@ -1,0 +1,78 @@
+"""ACD records: agents (with their SIP account), queues, and the queue log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from switchboard.db_types import UtcDateTime, utcnow
+
+
+class Agent(SQLModel, table=True):
+    """A person taking contacts. Their SIP account is the endpoint named by ``extension``.
+
+    Only the digest hash (``md5(extension:realm:password)``) is stored: the password is
+    shown once when generated.
+    """
+
+    __tablename__ = "acd_agents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    extension: str = Field(max_length=16, unique=True, index=True)
+    name: str = Field(max_length=128)
+    sip_md5: str = Field(max_length=32)
+    skills: dict[str, int] = Field(
+        default_factory=dict,
+        sa_column=Column(JSON, nullable=False),
+        description="Skill name -> level (1-10)",
+    )
+    queues: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False),
+        description="Names of the queues the agent serves",
+    )
+    capacity: dict[str, int] = Field(
+        default_factory=lambda: {"voice": 1},
+        sa_column=Column(JSON, nullable=False),
+        description="Channel -> how many contacts of that channel at once",
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class AcdQueue(SQLModel, table=True):
+    """A queue: its priority among queues, the skills it needs and its time limits."""
+
+    __tablename__ = "acd_queues"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True, index=True)
+    priority: int = 0  # higher is served first when an agent serves several queues
+    skills: dict[str, int] = Field(
+        default_factory=dict,
+        sa_column=Column(JSON, nullable=False),
+        description="Skill name -> minimum level an agent needs",
+    )
+    strategy: str = Field(default="longest_idle", max_length=32)
+    max_wait_seconds: int | None = None
+    overflow_queue: str | None = Field(default=None, max_length=64)
+    wrapup_seconds: int = 10
+    no_answer_seconds: int = 15
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class QueueEvent(SQLModel, table=True):
+    """One line of the queue log: entered, offered, answered, abandoned, completed, ..."""
+
+    __tablename__ = "acd_queue_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
+    queue: str = Field(default="", max_length=64, index=True)
+    event: str = Field(max_length=32, index=True)
+    contact_id: str = Field(default="", max_length=128, index=True)
+    agent: str = Field(default="", max_length=16, index=True)
+    wait_seconds: float | None = None
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

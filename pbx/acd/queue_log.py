@@ -1,0 +1,75 @@
+"""The one exit for queue events: a row in the queue log, then the event bus."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import col, update
+
+from pbx.acd.models import QueueEvent
+from pbx.models import CallRecord
+from switchboard.bus import EventBus
+from switchboard.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class QueueEventKind(StrEnum):
+    ENTERED = "entered"
+    OFFERED = "offered"
+    NO_ANSWER = "no_answer"
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    COMPLETED = "completed"
+    OVERFLOWED = "overflowed"
+    MAX_WAIT = "max_wait"
+    AGENT_STATE = "agent_state"
+
+
+class QueueLog:
+    def __init__(self, db: Database, bus: EventBus | None, node: str) -> None:
+        self.db = db
+        self.bus = bus
+        self.node = node
+
+    async def record(
+        self,
+        kind: QueueEventKind,
+        *,
+        queue: str = "",
+        contact: str = "",
+        agent: str = "",
+        wait_seconds: float | None = None,
+        **data: Any,
+    ) -> None:
+        row = QueueEvent(
+            queue=queue,
+            event=kind.value,
+            contact_id=contact,
+            agent=agent,
+            wait_seconds=None if wait_seconds is None else round(wait_seconds, 3),
+            data=data,
+        )
+        async with self.db.transaction() as session:
+            session.add(row)
+        if self.bus is not None:
+            payload = {
+                "queue": queue,
+                "contact": contact,
+                "agent": agent,
+                "wait_seconds": row.wait_seconds,
+                **data,
+            }
+            await self.bus.publish(f"acd.{kind.value}", payload)
+
+    async def call_agent(self, channel_id: str, agent: str) -> None:
+        """The call record (and so its ticket entry) names the agent who answered."""
+        async with self.db.transaction() as session:
+            await session.exec(
+                update(CallRecord)
+                .where(col(CallRecord.channel_id) == channel_id)
+                .where(col(CallRecord.asterisk_node) == self.node)
+                .values(agent=agent)
+            )

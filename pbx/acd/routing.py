@@ -1,0 +1,313 @@
+"""The routing engine: which waiting contact goes to which agent, and when.
+
+Pure Python, no I/O and no clock: every call takes ``now`` (seconds, monotonic) and the
+engine returns decisions for its caller to carry out (offer a call, overflow it, ...). So
+it is channel-agnostic (voice now; chats and emails use the same queues and agents) and is
+tested without Asterisk.
+
+Order: contacts are served by (queue priority + caller priority, highest first), then by
+the time they first entered any queue, then by arrival order: the same inputs always give
+the same offers, and an agent serving several queues takes the oldest of the most urgent.
+Voice contacts move the agent through ``AgentState``; other channels only count against
+the agent's capacity for that channel while the agent is ready.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pbx.acd.agent_state import AgentEvent, AgentState, transition
+from pbx.acd.errors import AcdError, UnknownAgent, UnknownQueue
+
+VOICE = "voice"
+NO_ANSWER_REASON = "no_answer"
+
+
+class Strategy(StrEnum):
+    LONGEST_IDLE = "longest_idle"
+    ROUND_ROBIN = "round_robin"  # the agent offered least recently
+    SKILLS_WEIGHTED = "skills_weighted"  # the best sum of the queue's skills, then idle
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    name: str
+    priority: int = 0
+    skills: Mapping[str, int] = field(default_factory=dict)  # skill -> minimum level
+    strategy: Strategy = Strategy.LONGEST_IDLE
+    max_wait: float | None = None
+    overflow: str | None = None  # None: the contact times out of the queue
+    wrapup: float = 10
+    no_answer: float = 15
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    id: str
+    skills: Mapping[str, int] = field(default_factory=dict)
+    queues: tuple[str, ...] = ()
+    capacity: Mapping[str, int] = field(default_factory=lambda: {VOICE: 1})
+
+
+@dataclass
+class AgentStatus:
+    spec: AgentSpec
+    state: AgentState = AgentState.LOGGED_OUT
+    reason: str = ""
+    idle_since: float = 0.0
+    last_offered: float = float("-inf")
+    wrapup_until: float | None = None
+    load: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Contact:
+    id: str
+    queue: str
+    channel: str
+    priority: int
+    entered_at: float  # first entry into any queue: fairness survives overflow
+    queue_entered_at: float  # entry into the current queue: max wait counts from here
+    seq: int
+    agent: str | None = None  # offered to or handled by
+    answered: bool = False
+
+
+# --- decisions ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Offer:
+    contact: str
+    agent: str
+    queue: str
+    timeout: float
+
+
+@dataclass(frozen=True)
+class Overflow:
+    contact: str
+    from_queue: str
+    to_queue: str
+
+
+@dataclass(frozen=True)
+class MaxWaitReached:
+    contact: str
+    queue: str
+
+
+@dataclass(frozen=True)
+class AgentChanged:
+    agent: str
+    state: AgentState
+    reason: str
+
+
+Decision = Offer | Overflow | MaxWaitReached | AgentChanged
+
+
+class Router:
+    def __init__(self, queues: Iterable[QueueSpec] = (), agents: Iterable[AgentSpec] = ()):
+        self.queues: dict[str, QueueSpec] = {}
+        self.agents: dict[str, AgentStatus] = {}
+        self.contacts: dict[str, Contact] = {}
+        self._seq = itertools.count()
+        self.configure(queues, agents)
+
+    def configure(self, queues: Iterable[QueueSpec], agents: Iterable[AgentSpec]) -> None:
+        """Replace the queue and agent definitions, keeping every agent's live state."""
+        self.queues = {q.name: q for q in queues}
+        specs = {a.id: a for a in agents}
+        for agent_id in list(self.agents):
+            if agent_id not in specs and self.agents[agent_id].state in (
+                AgentState.LOGGED_OUT,
+                AgentState.NOT_READY,
+                AgentState.READY,
+            ):
+                del self.agents[agent_id]
+        for spec in specs.values():
+            status = self.agents.get(spec.id)
+            if status is None:
+                self.agents[spec.id] = AgentStatus(spec)
+            else:
+                status.spec = spec
+
+    # --- agents -----------------------------------------------------------------------
+    def agent(self, agent_id: str) -> AgentStatus:
+        try:
+            return self.agents[agent_id]
+        except KeyError:
+            raise UnknownAgent(f"no agent has extension {agent_id}") from None
+
+    def _move(self, status: AgentStatus, event: AgentEvent, reason: str = "") -> AgentChanged:
+        status.state = transition(status.state, event)
+        status.reason = reason if status.state is AgentState.NOT_READY else ""
+        return AgentChanged(status.spec.id, status.state, status.reason)
+
+    def login(self, agent_id: str, now: float) -> AgentChanged:
+        return self._move(self.agent(agent_id), AgentEvent.LOGIN, "logged_in")
+
+    def ready(self, agent_id: str, now: float) -> AgentChanged:
+        status = self.agent(agent_id)
+        changed = self._move(status, AgentEvent.READY)
+        status.idle_since = now
+        return changed
+
+    def not_ready(self, agent_id: str, reason: str, now: float) -> AgentChanged:
+        status = self.agent(agent_id)
+        status.wrapup_until = None
+        return self._move(status, AgentEvent.NOT_READY, reason or "not_ready")
+
+    def logout(self, agent_id: str, now: float) -> AgentChanged:
+        return self._move(self.agent(agent_id), AgentEvent.LOGOUT)
+
+    # --- contacts -----------------------------------------------------------------------
+    def enqueue(
+        self, contact_id: str, queue: str, now: float, *, channel: str = VOICE, priority: int = 0
+    ) -> Contact:
+        if queue not in self.queues:
+            raise UnknownQueue(f"no queue is named '{queue}'")
+        if contact_id in self.contacts:
+            raise AcdError(f"contact {contact_id} is already queued")
+        contact = Contact(contact_id, queue, channel, priority, now, now, next(self._seq))
+        self.contacts[contact_id] = contact
+        return contact
+
+    def contact(self, contact_id: str) -> Contact:
+        try:
+            return self.contacts[contact_id]
+        except KeyError:
+            raise AcdError(f"no contact {contact_id} in the queues") from None
+
+    def position(self, contact_id: str) -> int:
+        """1-based place among the contacts waiting in the same queue."""
+        contact = self.contact(contact_id)
+        waiting = [c for c in self._waiting() if c.queue == contact.queue]
+        return waiting.index(contact) + 1 if contact in waiting else 0
+
+    def withdraw(self, contact_id: str, now: float) -> tuple[Contact, AgentChanged | None]:
+        """The contact left (a caller hung up) before or while being offered."""
+        contact = self.contacts.pop(contact_id)
+        changed = None
+        if contact.agent is not None and not contact.answered:
+            status = self.agents[contact.agent]
+            self._unload(status, contact.channel)
+            if contact.channel == VOICE:
+                changed = self._move(status, AgentEvent.OFFER_WITHDRAWN)
+        return contact, changed
+
+    def answered(self, contact_id: str, now: float) -> AgentChanged | None:
+        contact = self.contact(contact_id)
+        if contact.agent is None:
+            raise AcdError(f"contact {contact_id} was not offered to an agent")
+        contact.answered = True
+        if contact.channel != VOICE:
+            return None
+        return self._move(self.agents[contact.agent], AgentEvent.ANSWER)
+
+    def no_answer(self, contact_id: str, now: float) -> AgentChanged | None:
+        """The offer was not taken: the contact waits again at its old place, the agent is
+        set not ready (reason ``no_answer``) so the next offer goes to someone else."""
+        contact = self.contact(contact_id)
+        if contact.agent is None or contact.answered:
+            raise AcdError(f"contact {contact_id} is not being offered")
+        status = self.agents[contact.agent]
+        contact.agent = None
+        self._unload(status, contact.channel)
+        if contact.channel != VOICE:
+            return None
+        return self._move(status, AgentEvent.NO_ANSWER, NO_ANSWER_REASON)
+
+    def ended(self, contact_id: str, now: float) -> AgentChanged | None:
+        """A handled contact ended: the agent wraps up for the queue's wrap-up time."""
+        contact = self.contacts.pop(contact_id)
+        if contact.agent is None or not contact.answered:
+            raise AcdError(f"contact {contact_id} was not answered by an agent")
+        status = self.agents[contact.agent]
+        self._unload(status, contact.channel)
+        if contact.channel != VOICE:
+            return None
+        status.wrapup_until = now + self.queues[contact.queue].wrapup
+        return self._move(status, AgentEvent.END)
+
+    # --- the decisions ----------------------------------------------------------------
+    def step(self, now: float) -> list[Decision]:
+        """Finish wrap-ups, apply max waits, then offer waiting contacts to free agents."""
+        decisions: list[Decision] = []
+        for status in self.agents.values():
+            if status.state is AgentState.WRAP_UP and (status.wrapup_until or 0) <= now:
+                status.wrapup_until = None
+                decisions.append(self._move(status, AgentEvent.WRAP_UP_DONE))
+                status.idle_since = now
+        for contact in self._waiting():
+            queue = self.queues[contact.queue]
+            if queue.max_wait is None or now - contact.queue_entered_at < queue.max_wait:
+                continue
+            if queue.overflow is not None and queue.overflow in self.queues:
+                decisions.append(Overflow(contact.id, contact.queue, queue.overflow))
+                contact.queue = queue.overflow
+                contact.queue_entered_at = now
+            else:
+                del self.contacts[contact.id]
+                decisions.append(MaxWaitReached(contact.id, contact.queue))
+        for contact in self._waiting():
+            status = self._best_agent(contact)
+            if status is None:
+                continue
+            contact.agent = status.spec.id
+            status.load[contact.channel] = status.load.get(contact.channel, 0) + 1
+            status.last_offered = now
+            if contact.channel == VOICE:
+                self._move(status, AgentEvent.OFFER)
+            queue = self.queues[contact.queue]
+            decisions.append(Offer(contact.id, status.spec.id, queue.name, queue.no_answer))
+        return decisions
+
+    def next_due(self) -> float | None:
+        """When ``step`` next has time-based work (a wrap-up ending, a max wait)."""
+        times = [s.wrapup_until for s in self.agents.values() if s.wrapup_until is not None]
+        for contact in self._waiting():
+            max_wait = self.queues[contact.queue].max_wait
+            if max_wait is not None:
+                times.append(contact.queue_entered_at + max_wait)
+        return min(times, default=None)
+
+    def _waiting(self) -> list[Contact]:
+        waiting = [c for c in self.contacts.values() if c.agent is None]
+        return sorted(
+            waiting,
+            key=lambda c: (-(self.queues[c.queue].priority + c.priority), c.entered_at, c.seq),
+        )
+
+    def _eligible(self, status: AgentStatus, contact: Contact, queue: QueueSpec) -> bool:
+        spec = status.spec
+        return (
+            status.state is AgentState.READY
+            and queue.name in spec.queues
+            and status.load.get(contact.channel, 0) < spec.capacity.get(contact.channel, 0)
+            and all(spec.skills.get(s, 0) >= level for s, level in queue.skills.items())
+        )
+
+    def _best_agent(self, contact: Contact) -> AgentStatus | None:
+        queue = self.queues[contact.queue]
+        candidates = [s for s in self.agents.values() if self._eligible(s, contact, queue)]
+        if not candidates:
+            return None
+        if queue.strategy is Strategy.ROUND_ROBIN:
+            return min(candidates, key=lambda s: (s.last_offered, s.spec.id))
+        if queue.strategy is Strategy.SKILLS_WEIGHTED:
+            return min(
+                candidates,
+                key=lambda s: (
+                    -sum(s.spec.skills.get(name, 0) for name in queue.skills),
+                    s.idle_since,
+                    s.spec.id,
+                ),
+            )
+        return min(candidates, key=lambda s: (s.idle_since, s.spec.id))
+
+    @staticmethod
+    def _unload(status: AgentStatus, channel: str) -> None:
+        status.load[channel] = max(0, status.load.get(channel, 0) - 1)

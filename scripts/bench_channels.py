@@ -1,0 +1,202 @@
+"""Channels benchmark: sustained inbound messages per second across channels with the
+receive-to-stored latency (the time until the sender has its acknowledgement, which is
+given only after the commit), the time to thread them all into tickets, and the time to
+deliver a works notice broadcast to many subscribers through a local provider server.
+
+It uses a fresh SQLite database (or ``DATABASE_URL``), the built-in SMTP server, the SMS
+webhook of the real web app served by uvicorn, and a local HTTP server speaking the
+generic SMS provider API.
+
+    .venv/bin/python scripts/bench_channels.py [--messages 2000] [--subscribers 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+try:
+    from tests.channels.providers import API_TOKEN, Provider, running_provider, serving
+except ModuleNotFoundError:  # run from the checkout without an editable install
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.channels.providers import API_TOKEN, Provider, running_provider, serving
+import aiosmtplib
+import httpx
+from sqlalchemy import insert
+
+import pbx.models  # noqa: F401  (every table, as the composition root has them)
+import ticketing.tables  # noqa: F401
+from channels.models import Subscription
+from channels.service import Channels, build_channels
+from channels.settings import ChannelSettings, EmailSettings, SmsSettings
+from channels.sms.generic import sign
+from notices.models import NoticeKind
+from notices.service import NoticeService
+from pbx.call_log import CallLog
+from switchboard import migrate
+from switchboard.bus import LocalBus
+from switchboard.db import Database
+from switchboard.db_types import utcnow
+from switchboard.settings import async_database_url
+from tests.channels.mail import mail
+from ticketing.calls import CallFiler
+from ticketing.services import build_ticketing
+from web.app import create_app
+from web.context import WebContext
+
+SECRET = "bench-secret"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def main(args: argparse.Namespace) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="sb-bench-channels-"))
+    url = async_database_url(os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/bench.db")
+    await asyncio.to_thread(migrate.upgrade, url)
+    db = Database(url)
+    services = build_ticketing(
+        db,
+        api_token="bench",
+        session_key="bench",
+        default_region="FI",
+        attachments_dir=folder / "files",
+        attachment_max_bytes=1 << 20,
+        attachment_types=["text/plain"],
+    )
+    async with running_provider() as provider:
+        settings = ChannelSettings(
+            email=EmailSettings(enabled=True, smtp_listen_port=0),
+            sms=SmsSettings(
+                provider="generic",
+                send_url=f"{provider.url}/generic/send",
+                api_token=API_TOKEN,
+                webhook_secret=SECRET,
+                from_number="+358501110000",
+            ),
+            sender_limit_per_hour=1_000_000,
+        )
+        channels = build_channels(settings, db, LocalBus(), services.attachments.store)
+        channels.outbox.batch, channels.outbox.concurrency = 500, args.concurrency
+        context = WebContext(
+            db=db,
+            api_token="bench",
+            calls=CallLog(db, node="bench", on_ended=CallFiler("FI")),
+            tickets=services.queries,
+            ticketing=services,
+            channels=channels,
+        )
+        assert channels.smtp is not None
+        await channels.smtp.start()
+        try:
+            async with serving(create_app(context)) as port:
+                await inbound(args, channels, port)
+                await broadcast(args, channels, db, provider)
+        finally:
+            await channels.smtp.close()
+            await channels.close()
+            await db.close()
+
+
+async def inbound(args: argparse.Namespace, channels: Channels, port: int) -> None:
+    assert channels.smtp is not None
+    smtp_port = channels.smtp.port
+    latencies: list[float] = []
+    limit = asyncio.Semaphore(args.concurrency)
+
+    async def one_mail(n: int) -> None:
+        message = mail(sender=f"r{n % 500}@example.fi", message_id=f"<bench{n}@example.fi>")
+        async with limit:
+            start = time.perf_counter()
+            await aiosmtplib.send(message, hostname="127.0.0.1", port=smtp_port)
+            latencies.append(time.perf_counter() - start)
+
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+
+        async def one_sms(n: int) -> None:
+            body = json.dumps(
+                {"id": f"s{n}", "from": f"+35840{n % 500:07d}", "text": "Power cut"}
+            ).encode()
+            headers = {"X-Signature": sign(SECRET, body), "Content-Type": "application/json"}
+            async with limit:
+                start = time.perf_counter()
+                response = await client.post(
+                    "/api/channels/sms/generic", content=body, headers=headers
+                )
+                assert response.status_code == 200, response.text
+                latencies.append(time.perf_counter() - start)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one_mail(n) if n % 2 else one_sms(n) for n in range(args.messages)))
+        elapsed = time.perf_counter() - started
+    print(
+        f"inbound: {args.messages} messages (half email over SMTP, half SMS webhooks) "
+        f"in {elapsed:.1f} s = {args.messages / elapsed:.0f} msg/s"
+    )
+    print(
+        f"  receive-to-stored (acknowledged) p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
+        f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms"
+    )
+    started = time.perf_counter()
+    while await channels.threader.thread_pending(limit=1000):
+        pass
+    elapsed = time.perf_counter() - started
+    print(f"  threaded into tickets in {elapsed:.1f} s = {args.messages / elapsed:.0f} msg/s")
+
+
+async def broadcast(
+    args: argparse.Namespace, channels: Channels, db: Database, provider: Provider
+) -> None:
+    now = utcnow()
+    rows = [
+        {
+            "channel": "sms",
+            "address": f"+35845{n:07d}",
+            "area": f"{n % 100:05d}",
+            "language": "fi",
+            "active": True,
+            "created_at": now,
+        }
+        for n in range(args.subscribers)
+    ]
+    async with db.transaction() as session:
+        for start in range(0, len(rows), 10_000):
+            await session.exec(insert(Subscription).values(rows[start : start + 10_000]))
+    notice = await NoticeService(db).publish(
+        kind=NoticeKind.EMERGENCY,
+        title="Outage",
+        message={"fi": "Sähkökatko koko kaupungissa"},
+        areas=["*"],
+        starts_at=now,
+        expected_end_at=None,
+    )
+    assert notice.id is not None
+    started = time.perf_counter()
+    report = await channels.broadcasts.send(notice.id)
+    queued = time.perf_counter() - started
+    while await channels.outbox.send_due() or channels.outbox.busy:
+        pass
+    elapsed = time.perf_counter() - started
+    sent = len(provider.sent)
+    print(
+        f"broadcast: {report.queued} subscribers queued in {queued:.1f} s; "
+        f"{sent} delivered to the provider in {elapsed:.1f} s "
+        f"= {sent / elapsed:.0f} msg/s (concurrency {args.concurrency}, no throttle)"
+    )
+    print(f"  statuses {await channels.broadcasts.statuses(notice.id)}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--subscribers", type=int, default=100_000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    asyncio.run(main(parser.parse_args()))

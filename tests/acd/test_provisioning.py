@@ -1,0 +1,128 @@
+"""Provisioning agents through the CLI against the session's real Asterisk: each gets a
+PJSIP endpoint with digest auth, applied by an AMI reload without a restart."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.acd.sipp_agent import SippAgent
+from tests.harness import Deployment, wait_until
+
+
+def _password(output: str) -> str:
+    found = re.search(r"password (\S+) \(shown once\)", output)
+    assert found, output
+    return found.group(1)
+
+
+def _contacts(deployment: Deployment) -> str:
+    return deployment.asterisk("pjsip show contacts")
+
+
+@pytest.fixture
+def cleanup(deployment: Deployment) -> Iterator[list[str]]:
+    """Extensions to remove after the test, so the session's Asterisk ends as it began."""
+    extensions: list[str] = []
+    yield extensions
+    for extension in extensions:
+        deployment.cli("agent", "remove", extension)
+
+
+def test_an_added_agent_registers_with_its_generated_password(
+    deployment: Deployment, tmp_path: Path, cleanup: list[str]
+) -> None:
+    uptime = deployment.asterisk("core show uptime seconds")
+    added = deployment.cli("agent", "add", "2101", "--name", "Aino Agent", "--skill", "fi=8")
+    assert added.returncode == 0, added.stderr
+    cleanup.append("2101")
+    password = _password(added.stdout)
+    assert "PJSIP reloaded with 1 agent(s)" in added.stdout
+
+    endpoint = deployment.asterisk("pjsip show endpoint 2101")
+    assert re.search(r"direct_media\s*:\s*false", endpoint), endpoint
+    aor = deployment.asterisk("pjsip show aor 2101")
+    assert re.search(r"max_contacts\s*:\s*1", aor), aor
+    assert re.search(r"remove_existing\s*:\s*true", aor), aor
+
+    phone = SippAgent(deployment, tmp_path, "2101", password)
+    try:
+        wait_until(
+            lambda: re.search(
+                r"2101/sip:2101@127\.0\.0\.2:\d+\S*\s+\S+\s+Avail", _contacts(deployment)
+            ),
+            timeout=20,
+            what="the agent's phone to register and answer OPTIONS",
+        )
+    finally:
+        phone.stop()
+    # applied by a reload: Asterisk was not restarted
+    assert int(deployment.asterisk("core show uptime seconds").split()[-1]) >= int(
+        uptime.split()[-1]
+    )
+
+    listed = deployment.cli("agent", "list")
+    assert "2101\tAino Agent\tskills fi=8\tqueues -" in listed.stdout
+    assert password not in listed.stdout
+
+
+def test_a_wrong_password_is_refused(
+    deployment: Deployment, tmp_path: Path, cleanup: list[str]
+) -> None:
+    added = deployment.cli("agent", "add", "2102", "--name", "Bo")
+    assert added.returncode == 0, added.stderr
+    cleanup.append("2102")
+    phone = SippAgent(deployment, tmp_path, "2102", "not-the-password")
+    try:
+        assert wait_until(lambda: phone.exited() is not None, timeout=20, what="SIPp to give up")
+        assert phone.exited() != 0
+        assert "2102/sip" not in _contacts(deployment)
+    finally:
+        phone.stop()
+
+
+def test_bad_input_is_rejected_clearly(deployment: Deployment, cleanup: list[str]) -> None:
+    assert deployment.cli("agent", "add", "2103", "--name", "Cai").returncode == 0
+    cleanup.append("2103")
+    duplicate = deployment.cli("agent", "add", "2103", "--name", "Other")
+    assert duplicate.returncode == 2
+    assert "extension 2103 already belongs to an agent" in duplicate.stderr
+    unknown = deployment.cli("agent", "remove", "2999")
+    assert unknown.returncode == 2
+    assert "no agent has extension 2999" in unknown.stderr
+    no_queue = deployment.cli("agent", "set", "2103", "--queue", "nowhere")
+    assert no_queue.returncode == 2
+    assert "no queue is named 'nowhere'" in no_queue.stderr
+    bad = deployment.cli("agent", "add", "x1", "--name", "Bad")
+    assert bad.returncode == 2
+    assert "use 2 to 8 digits" in bad.stderr
+
+
+def test_removing_an_agent_removes_its_endpoint(deployment: Deployment) -> None:
+    assert deployment.cli("agent", "add", "2104", "--name", "Dan").returncode == 0
+    assert "2104" in deployment.asterisk("pjsip show endpoints")
+    removed = deployment.cli("agent", "remove", "2104")
+    assert removed.returncode == 0, removed.stderr
+    assert "2104" not in deployment.asterisk("pjsip show endpoints")
+
+
+def test_queues_are_added_listed_and_guarded(deployment: Deployment, cleanup: list[str]) -> None:
+    added = deployment.cli(
+        "queue", "add", "billing", "--priority", "5", "--skill", "billing=3", "--wrapup", "2"
+    )
+    assert added.returncode == 0, added.stderr
+    try:
+        assert deployment.cli("queue", "add", "billing").returncode == 2
+        agent = deployment.cli("agent", "add", "2105", "--name", "Eve", "--queue", "billing")
+        assert agent.returncode == 0, agent.stderr
+        cleanup.append("2105")
+        busy = deployment.cli("queue", "remove", "billing")
+        assert busy.returncode == 2
+        assert "served by agents 2105" in busy.stderr
+        assert "billing\tpriority 5\tskills billing>=3" in deployment.cli("queue", "list").stdout
+    finally:
+        deployment.cli("agent", "remove", "2105")
+        deployment.cli("queue", "remove", "billing")

@@ -1,0 +1,148 @@
+"""The routing engine and the agent state machine, without any I/O."""
+
+from __future__ import annotations
+
+import pytest
+
+from pbx.acd.agent_state import AgentEvent, AgentState, IllegalAgentTransition, transition
+from pbx.acd.errors import UnknownQueue
+from pbx.acd.routing import (
+    AgentChanged,
+    AgentSpec,
+    MaxWaitReached,
+    Offer,
+    Overflow,
+    QueueSpec,
+    Router,
+    Strategy,
+)
+
+
+def _ready(router: Router, *agents: str, at: float = 0) -> None:
+    for offset, agent in enumerate(agents):
+        router.login(agent, at)
+        router.ready(agent, at + offset)
+
+
+def _offers(decisions: list) -> list[tuple[str, str]]:
+    return [(d.contact, d.agent) for d in decisions if isinstance(d, Offer)]
+
+
+def test_illegal_agent_transitions_raise() -> None:
+    assert transition(AgentState.READY, AgentEvent.OFFER) is AgentState.OFFERED
+    assert transition(AgentState.OFFERED, AgentEvent.NO_ANSWER) is AgentState.NOT_READY
+    with pytest.raises(IllegalAgentTransition, match="'logged_out' cannot take 'offer'"):
+        transition(AgentState.LOGGED_OUT, AgentEvent.OFFER)
+    with pytest.raises(IllegalAgentTransition):
+        transition(AgentState.ON_CALL, AgentEvent.READY)
+
+
+def test_longest_idle_agent_gets_the_first_caller() -> None:
+    router = Router([QueueSpec("sales")], [AgentSpec(a, queues=("sales",)) for a in "abc"])
+    _ready(router, "b", "c", "a")  # b idle longest, then c, then a
+    router.enqueue("call1", "sales", 10)
+    router.enqueue("call2", "sales", 11)
+    assert _offers(router.step(12)) == [("call1", "b"), ("call2", "c")]
+    assert router.agent("a").state is AgentState.READY
+
+
+def test_round_robin_and_skills_weighted() -> None:
+    queues = [
+        QueueSpec("rr", strategy=Strategy.ROUND_ROBIN),
+        QueueSpec("sw", skills={"fi": 3}, strategy=Strategy.SKILLS_WEIGHTED),
+    ]
+    agents = [
+        AgentSpec("a", skills={"fi": 4}, queues=("rr", "sw")),
+        AgentSpec("b", skills={"fi": 9}, queues=("rr", "sw")),
+        AgentSpec("c", skills={"fi": 2}, queues=("sw",)),
+    ]
+    router = Router(queues, agents)
+    _ready(router, "a", "b", "c")
+    router.enqueue("x", "sw", 5)
+    assert _offers(router.step(5)) == [("x", "b")]  # best skill; c lacks the minimum
+    router.answered("x", 6)
+    router.ended("x", 7)
+    router.enqueue("y", "rr", 8)
+    assert _offers(router.step(8)) == [("y", "a")]  # a was never offered
+
+
+def test_priority_then_oldest_across_queues() -> None:
+    queues = [QueueSpec("low"), QueueSpec("high", priority=5)]
+    router = Router(queues, [AgentSpec("a", queues=("low", "high"))])
+    router.enqueue("old-low", "low", 1)
+    router.enqueue("new-high", "high", 2)
+    router.enqueue("vip-low", "low", 3, priority=10)
+    _ready(router, "a", at=4)
+    assert _offers(router.step(4)) == [("vip-low", "a")]
+    assert router.position("new-high") == 1
+    assert router.position("old-low") == 1
+
+
+def test_no_answer_sets_the_agent_not_ready_and_offers_the_next() -> None:
+    router = Router([QueueSpec("q", no_answer=15)], [AgentSpec(a, queues=("q",)) for a in "ab"])
+    _ready(router, "a", "b")
+    router.enqueue("call", "q", 2)
+    assert router.step(2) == [Offer("call", "a", "q", 15)]
+    changed = router.no_answer("call", 17)
+    assert changed == AgentChanged("a", AgentState.NOT_READY, "no_answer")
+    assert _offers(router.step(17)) == [("call", "b")]
+
+
+def test_wrap_up_is_respected() -> None:
+    router = Router([QueueSpec("q", wrapup=30)], [AgentSpec("a", queues=("q",))])
+    _ready(router, "a")
+    router.enqueue("c1", "q", 1)
+    router.step(1)
+    router.answered("c1", 2)
+    assert router.ended("c1", 10) == AgentChanged("a", AgentState.WRAP_UP, "")
+    router.enqueue("c2", "q", 11)
+    assert router.step(39) == []
+    assert router.next_due() == 40
+    decisions = router.step(40)
+    assert decisions == [AgentChanged("a", AgentState.READY, ""), Offer("c2", "a", "q", 15)]
+
+
+def test_overflow_after_max_wait_keeps_the_caller_first() -> None:
+    queues = [QueueSpec("first", max_wait=60, overflow="backup"), QueueSpec("backup")]
+    router = Router(queues, [AgentSpec("b", queues=("backup",))])
+    router.enqueue("early", "first", 0)
+    router.enqueue("later", "backup", 30)
+    assert router.step(59) == []
+    login_at = 61
+    assert router.step(60) == [Overflow("early", "first", "backup")]
+    _ready(router, "b", at=login_at)
+    assert _offers(router.step(login_at)) == [("early", "b")]
+
+
+def test_max_wait_without_overflow_leaves_the_queue() -> None:
+    router = Router([QueueSpec("q", max_wait=5)])
+    router.enqueue("c", "q", 0)
+    assert router.step(5) == [MaxWaitReached("c", "q")]
+    assert "c" not in router.contacts
+
+
+def test_a_caller_leaving_during_the_offer_frees_the_agent() -> None:
+    router = Router([QueueSpec("q")], [AgentSpec("a", queues=("q",))])
+    _ready(router, "a")
+    router.enqueue("c", "q", 1)
+    router.step(1)
+    contact, changed = router.withdraw("c", 3)
+    assert contact.entered_at == 1
+    assert changed == AgentChanged("a", AgentState.READY, "")
+
+
+def test_chat_capacity_is_counted_per_channel() -> None:
+    agent = AgentSpec("a", queues=("q",), capacity={"voice": 1, "chat": 2})
+    router = Router([QueueSpec("q")], [agent])
+    _ready(router, "a")
+    for n in range(3):
+        router.enqueue(f"chat{n}", "q", n, channel="chat")
+    assert _offers(router.step(3)) == [("chat0", "a"), ("chat1", "a")]
+    assert router.agent("a").state is AgentState.READY
+    router.enqueue("call", "q", 4)
+    assert _offers(router.step(4)) == [("call", "a")]
+
+
+def test_unknown_queue_is_refused() -> None:
+    with pytest.raises(UnknownQueue, match="no queue is named 'nope'"):
+        Router().enqueue("c", "nope", 0)
