@@ -4,8 +4,10 @@ Asterisk 22 instance on ports of its own, provisioned exactly as the run command
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,8 +65,14 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> I
     try:
         yield deployment
     finally:
-        deployment.cli("pbx", "stop")
+        stopped = deployment.cli("pbx", "stop")
         instance_dir = _instance_dir(deployment)
+        if stopped.returncode != 0 and instance_dir is not None:
+            # never leave a test Asterisk running behind a deleted folder
+            pid_file = instance_dir / "run" / "asterisk.pid"
+            if pid_file.exists():
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
         if instance_dir is not None:
             shutil.rmtree(instance_dir, ignore_errors=True)
 
