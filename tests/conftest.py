@@ -66,7 +66,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> I
         yield deployment
     finally:
         stopped = deployment.cli("pbx", "stop")
-        instance_dir = _instance_dir(deployment)
+        instance_dir = deployment.instance_dir()
         if stopped.returncode != 0 and instance_dir is not None:
             # never leave a test Asterisk running behind a deleted folder
             pid_file = instance_dir / "run" / "asterisk.pid"
@@ -75,16 +75,6 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> I
                     os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
         if instance_dir is not None:
             shutil.rmtree(instance_dir, ignore_errors=True)
-
-
-def _instance_dir(deployment: Deployment) -> Path | None:
-    cache = (
-        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        / "switchboard"
-        / "asterisk-rootfs"
-    )
-    candidate = cache / "var/lib/switchboard" / deployment.instance
-    return candidate if candidate.is_dir() else None
 
 
 @pytest.fixture(autouse=False)

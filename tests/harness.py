@@ -134,6 +134,12 @@ class Deployment:
             timeout=10,
         )
 
+    def instance_dir(self) -> Path | None:
+        """The instance's folder inside the provisioned Asterisk root, if there is one."""
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        candidate = cache / "switchboard/asterisk-rootfs/var/lib/switchboard" / self.instance
+        return candidate if candidate.is_dir() else None
+
     def ticket(self, ticket_id: int) -> dict[str, Any]:
         """The detail of the ticket with this id, found by paging through the list."""
         with self.api() as api:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 
 import typer
 
@@ -102,6 +103,9 @@ def _serve(*, controller: bool, web: bool, manage_pbx: bool) -> None:
                 f"web: http://{current.web.host}:{current.web.port} (API token in "
                 f"{current.state_dir / 'secrets.json'})"
             )
+        # SIGTERM (systemd, kill) shuts down like Ctrl-C: uvicorn hands the signal back
+        # once it has stopped, and the Asterisk this command started is stopped too.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             asyncio.run(_run(current, controller=controller, web=web))
         except KeyboardInterrupt:
@@ -110,6 +114,10 @@ def _serve(*, controller: bool, web: bool, manage_pbx: bool) -> None:
             if instance is not None and started_here:
                 say("stopping the Asterisk instance started by this command")
                 instance.stop()
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 async def _run(current: Settings, *, controller: bool, web: bool) -> None:
