@@ -21,7 +21,6 @@ from pbx.ami import AmiClient
 from switchboard.db import Database
 from switchboard.settings import async_database_url
 from tests.acd.sipp_agent import SippAgent
-from tests.conftest import _instance_dir
 from tests.harness import ROOT, Deployment, Sipp, SwitchboardProcess, running, wait_until
 from tests.scenarios import Caller
 
@@ -66,7 +65,7 @@ async def _provision(deployment: Deployment, remove: bool = False) -> dict[str, 
             for extension, queue in AGENTS.items():
                 added = await directory.add_agent(extension, f"Agent {extension}", queues=[queue])
                 created[extension] = added.password
-        etc = _instance_dir(deployment)
+        etc = deployment.instance_dir()
         assert etc is not None
         ami = AmiClient(
             "127.0.0.1", deployment.ami_port, "switchboard", deployment.secrets()["ami_secret"]
