@@ -29,9 +29,16 @@ def test_up_runs_the_whole_system_and_stops_its_asterisk(tmp_path: Path, databas
         assert result.returncode == 0, result.stdout[-2000:]
         with deployment.api() as api:
             call = wait_until(
-                lambda: next(iter(api.get("/api/calls").json()["items"]), None),
+                lambda: next(
+                    (
+                        c
+                        for c in api.get("/api/calls").json()["items"]
+                        if c["caller_number"] == "+358404440001" and c["ended_at"]
+                    ),
+                    None,
+                ),
                 timeout=15,
-                what="the call record",
+                what="the closed call record",
             )
         assert call["flow"] == "utility_main"
         assert [s["node"] for s in call["path"] if s["action"] == "node"][:1] == ["welcome"]
