@@ -20,16 +20,20 @@ from pbx.models import (
     Disposition,
     SurveyAnswer,
 )
+from switchboard.bus import EventBus
 from switchboard.db import Database
 
 CallEndedHook = Callable[[AsyncSession, CallRecord], Awaitable[None]]
 
 
 class CallLog:
-    def __init__(self, db: Database, node: str, on_ended: CallEndedHook) -> None:
+    def __init__(
+        self, db: Database, node: str, on_ended: CallEndedHook, bus: EventBus | None = None
+    ) -> None:
         self.db = db
         self.node = node
         self._on_ended = on_ended
+        self._bus = bus
 
     async def started(
         self,
@@ -60,7 +64,8 @@ class CallLog:
             session.add(record)
             await session.flush()
             assert record.id is not None
-            return record.id
+        await self._publish("call.started", record)
+        return record.id
 
     async def answered(self, record_id: int, at: datetime) -> None:
         """Persist the answer as it happens, so a crash later cannot lose it."""
@@ -83,11 +88,13 @@ class CallLog:
         outcome: str = "",
     ) -> CallRecord:
         """Close the record and file it (ticket) in one transaction; idempotent."""
+        closed_now = False
         async with self.db.transaction() as session:
             record = await session.get(CallRecord, record_id, with_for_update=True)
             if record is None:
                 raise LookupError(f"call record {record_id} does not exist")
             if record.disposition == Disposition.ACTIVE:
+                closed_now = True
                 record.answered_at = answered_at or record.answered_at
                 record.ended_at = max(ended_at, record.started_at)
                 record.disposition = disposition
@@ -103,7 +110,14 @@ class CallLog:
             await self._on_ended(session, record)
             await session.flush()
             await session.refresh(record)
-            return record
+        if closed_now:
+            await self._publish("call.ended", record)
+        return record
+
+    async def _publish(self, topic: str, record: CallRecord) -> None:
+        """Tell desktops and wallboards, once the record is committed (screen pop)."""
+        if self._bus is not None:
+            await self._bus.publish(topic, record.model_dump(mode="json", exclude={"path"}))
 
     async def open_records(self) -> list[CallRecord]:
         """Records of this node that were never closed (calls up, or lost by a crash)."""

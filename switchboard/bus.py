@@ -18,6 +18,10 @@ from switchboard.db_types import utcnow
 log = logging.getLogger(__name__)
 
 
+class BusUnavailable(ConnectionError):
+    """The configured event bus cannot be reached."""
+
+
 @dataclass(frozen=True)
 class BusEvent:
     topic: str  # e.g. "call.started", "agent.state"
@@ -31,6 +35,12 @@ class EventBus(Protocol):
     def subscribe(self, pattern: str) -> Any:
         """An async context manager yielding an async iterator of matching events."""
         ...
+
+    async def check(self) -> None:
+        """Raise ``BusUnavailable`` naming the bus when it cannot be reached."""
+        ...
+
+    async def close(self) -> None: ...
 
 
 class LocalBus:
@@ -63,3 +73,18 @@ class LocalBus:
             yield events()
         finally:
             self._subscribers.remove(entry)
+
+    async def check(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._subscribers.clear()
+
+
+def make_bus(url: str | None) -> EventBus:
+    """Redis when ``bus_url`` is configured (several processes), else in-process."""
+    if not url:
+        return LocalBus()
+    from switchboard.redis_bus import RedisBus
+
+    return RedisBus(url)
