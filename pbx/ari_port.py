@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 import wave
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -16,11 +16,17 @@ from pbx.ivr.prompts import ResolvedPrompt
 from pbx.prompt_media import PromptMedia
 from switchboard.db_types import utcnow
 
+AcdQueue = Callable[[Call, str, Sequence[str], int], Awaitable[QueueResult | None]]
+"""The ACD: serves the caller in a queue; None when there is no such queue."""
+
 
 class AriCallPort:
-    def __init__(self, call: Call, media: PromptMedia, recordings: Path) -> None:
+    def __init__(
+        self, call: Call, media: PromptMedia, recordings: Path, acd: AcdQueue | None = None
+    ) -> None:
         """``recordings`` is Asterisk's recording folder as seen from this host."""
         self.call = call
+        self.acd = acd
         self.media = media
         self.recordings = recordings
         self.handoff: tuple[str, tuple[str, ...], int] | None = None
@@ -99,7 +105,16 @@ class AriCallPort:
         return False
 
     async def enqueue(self, queue: str, skills: Sequence[str], priority: int) -> QueueResult:
-        """Accept the hand-off; the call handler holds the caller for the queue."""
+        """The ACD serves the caller here: CONNECTED once an agent answered, OVERFLOW when
+        the caller left the queue unanswered (the flow goes on at the node's ``next``).
+        Without such an ACD queue the call handler holds the caller (``handoff``)."""
+        if self.acd is not None:
+            try:
+                result = await self.acd(self.call, queue, skills, priority)
+            except CallEnded as exc:
+                raise CallerHangup from exc
+            if result is not None:
+                return result
         self.handoff = (queue, tuple(skills), priority)
         return QueueResult.CONNECTED
 

@@ -9,10 +9,9 @@ to the dialplan (an apology) instead of leaving dead air.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from pbx.ari_port import AriCallPort
+from pbx.ari_port import AcdQueue, AriCallPort
 from pbx.call import Call
 from pbx.ivr.path import OutcomeKind
 from pbx.ivr.port import CallContext, FlowServices
@@ -22,9 +21,6 @@ from pbx.prompt_media import PromptMedia
 from ticketing.phone import normalise_phone
 
 log = logging.getLogger(__name__)
-
-
-QueueHandler = Callable[[Call, str, int], Awaitable[bool]]
 
 
 class FlowFailed(RuntimeError):
@@ -48,13 +44,13 @@ class FlowCallHandler:
         self.services = services
         self.default_region = default_region
         self.queue_hold_seconds = queue_hold_seconds
-        self.queue_handler: QueueHandler | None = None  # the ACD, bound by the system
+        self.queue_handler: AcdQueue | None = None  # the ACD, bound by the system
 
     async def __call__(self, call: Call) -> None:
         if call.recovered:  # its flow state died with the previous controller
             await call.hangup()
             return
-        port = AriCallPort(call, self.media, self.recordings)
+        port = AriCallPort(call, self.media, self.recordings, self.queue_handler)
         context = CallContext(
             call_id=call.id,
             caller=normalise_phone(call.caller_number, self.default_region) or call.caller_number,
@@ -79,8 +75,5 @@ class FlowCallHandler:
         if result.outcome.kind is OutcomeKind.ERROR:
             raise FlowFailed(result.outcome.detail)
         if result.outcome.kind is OutcomeKind.QUEUE and port.handoff is not None:
-            queue, _skills, priority = port.handoff
-            if self.queue_handler is not None and await self.queue_handler(call, queue, priority):
-                return
             # No ACD queue of that name: music on hold for as long as the queue allows.
             await call.hold_music(self.queue_hold_seconds)

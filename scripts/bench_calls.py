@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
-import math
 import os
 import re
 import shutil
@@ -54,6 +53,7 @@ try:
 except ModuleNotFoundError:  # not installed in editable mode: run from the checkout
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from tests.harness import Deployment, Sipp, SwitchboardProcess, wait_until
+from scripts.bench_stats import percentile
 
 DEFAULT_RATES = "10,50,100,150,200,300,400,600,800,1000"
 CONTROLLER_PREFIX = "0800999"  # + the rate: a distinct dialled number per step
@@ -120,15 +120,6 @@ class Step:
     @property
     def passed(self) -> bool:
         return self.exit_code == 0 and self.failed == 0 and self.successful == self.placed
-
-
-def percentile(values: list[float], p: float) -> float | None:
-    """Nearest-rank percentile; None without values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def fmt_ms(value: float | None, digits: int = 1) -> str:

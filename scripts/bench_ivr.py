@@ -27,6 +27,7 @@ try:
 except ModuleNotFoundError:  # run from the checkout without an editable install
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from tests.harness import Deployment, Sipp, SwitchboardProcess, wait_until
+from scripts.bench_stats import percentile
 from tests.scenarios import Caller
 
 FLOW = """name: bench
@@ -47,12 +48,6 @@ nodes:
   done:
     type: hangup
 """
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def main() -> int:
@@ -123,8 +118,9 @@ def main() -> int:
         if waits:
             print(
                 f"key -> next prompt over {len(waits)} key presses: "
-                f"p50 {percentile(waits, 50):.1f} ms, p95 {percentile(waits, 95):.1f} ms, "
-                f"p99 {percentile(waits, 99):.1f} ms, max {max(waits):.1f} ms"
+                f"p50 {percentile(waits, 50) or 0:.1f} ms, "
+                f"p95 {percentile(waits, 95) or 0:.1f} ms, "
+                f"p99 {percentile(waits, 99) or 0:.1f} ms, max {max(waits):.1f} ms"
             )
         return 0 if result.returncode == 0 and len(completed) == args.callers else 1
     finally:

@@ -15,6 +15,10 @@ class UnknownQueue(AcdError):
     pass
 
 
+class UnknownTeam(AcdError):
+    pass
+
+
 class Duplicate(AcdError):
     pass
 

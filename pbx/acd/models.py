@@ -39,6 +39,9 @@ class Agent(SQLModel, table=True):
         sa_column=Column(JSON, nullable=False),
         description="Channel -> how many contacts of that channel at once",
     )
+    user_id: int | None = Field(default=None, unique=True, index=True)  # their web login
+    team: str | None = Field(default=None, max_length=64, index=True)  # an AcdTeam's name
+    webrtc: bool = False  # a browser softphone over WSS (DTLS-SRTP, opus, ICE)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
@@ -60,6 +63,9 @@ class AcdQueue(SQLModel, table=True):
     overflow_queue: str | None = Field(default=None, max_length=64)
     wrapup_seconds: int = 10
     no_answer_seconds: int = 15
+    announce_every_seconds: int | None = None  # position and estimated wait, every N s
+    callback_key: str | None = Field(default=None, max_length=1)  # press to be called back
+    record: bool = False  # record the bridged conversation onto the call's ticket entry
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
@@ -76,3 +82,31 @@ class QueueEvent(SQLModel, table=True):
     agent: str = Field(default="", max_length=16, index=True)
     wait_seconds: float | None = None
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AcdTeam(SQLModel, table=True):
+    """A group of agents with a supervisor's name on it (agents name their team)."""
+
+    __tablename__ = "acd_teams"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True, index=True)
+    description: str = Field(default="", max_length=256)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class CallRecording(SQLModel, table=True):
+    """A queue's recording of one bridged conversation; ``recorded`` until it is attached
+    to the call's ticket entry (``filed``), so a crash in between is filed later."""
+
+    __tablename__ = "acd_recordings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: str = Field(max_length=128, index=True)  # the caller's channel
+    asterisk_node: str = Field(max_length=64)
+    queue: str = Field(max_length=64)
+    agent: str = Field(max_length=16)
+    recording: str = Field(max_length=300, description="file on this host")
+    status: str = Field(default="recorded", max_length=16, index=True)
+    ticket_entry_id: int | None = Field(default=None, foreign_key="ticket_entries.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

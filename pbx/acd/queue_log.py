@@ -26,6 +26,21 @@ class QueueEventKind(StrEnum):
     OVERFLOWED = "overflowed"
     MAX_WAIT = "max_wait"
     AGENT_STATE = "agent_state"
+    ANNOUNCED = "announced"  # position and estimated wait, once it started playing
+    CALLBACK_REQUESTED = "callback_requested"  # the caller's place became a callback
+    CALLBACK_COMPLETED = "callback_completed"  # with outcome (answered / not_reached)
+    HELD = "held"  # the agent put the caller on hold (music)
+    RESUMED = "resumed"
+    MUTED = "muted"  # the agent's microphone, towards the caller
+    UNMUTED = "unmuted"
+    AGENT_HANGUP = "agent_hangup"  # the agent ended the call from the API
+    TRANSFERRED = "transferred"  # with target and kind
+    CONSULTING = "consulting"  # attended transfer: the agent talks with the target
+    TRANSFER_FAILED = "transfer_failed"  # the target did not answer: back to the agent
+    TRANSFER_CANCELLED = "transfer_cancelled"
+    CONFERENCED = "conferenced"  # a third party (target) rung into the call
+    RECORDING = "recording"  # the queue records the conversation (to the file named)
+    SUPERVISED = "supervised"  # a supervisor listens, whispers or barges in (mode)
 
 
 class QueueLog:
@@ -37,6 +52,7 @@ class QueueLog:
     async def record(
         self,
         kind: QueueEventKind,
+        /,
         *,
         queue: str = "",
         contact: str = "",

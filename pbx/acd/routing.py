@@ -15,6 +15,7 @@ the agent's capacity for that channel while the agent is ready.
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -30,6 +31,10 @@ class Strategy(StrEnum):
     LONGEST_IDLE = "longest_idle"
     ROUND_ROBIN = "round_robin"  # the agent offered least recently
     SKILLS_WEIGHTED = "skills_weighted"  # the best sum of the queue's skills, then idle
+    RING_ALL = "ring_all"  # every eligible ready agent at once; the first to answer takes it
+
+
+HANDLED_WINDOW = 20  # recent handling times per queue kept for wait estimates
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class QueueSpec:
     overflow: str | None = None  # None: the contact times out of the queue
     wrapup: float = 10
     no_answer: float = 15
+    announce_every: float | None = None  # seconds between position announcements
+    callback_key: str | None = None  # the key a waiting caller presses to be called back
 
 
 @dataclass(frozen=True)
@@ -72,8 +79,13 @@ class Contact:
     entered_at: float  # first entry into any queue: fairness survives overflow
     queue_entered_at: float  # entry into the current queue: max wait counts from here
     seq: int
+    skills: Mapping[str, int] = field(default_factory=dict)  # the contact's own minimums
     agent: str | None = None  # offered to or handled by
+    ringing: tuple[str, ...] = ()  # ring-all: every agent whose phone rings for it
     answered: bool = False
+    answered_at: float | None = None
+    ready_at: float = 0.0  # since when it could be offered (entry, or back after no answer)
+    callback: bool = False  # a caller to dial back: waits for its turn, never times out
 
 
 # --- decisions ----------------------------------------------------------------------
@@ -81,6 +93,16 @@ class Contact:
 class Offer:
     contact: str
     agent: str
+    queue: str
+    timeout: float
+
+
+@dataclass(frozen=True)
+class RingAll:
+    """Ring every agent in ``agents`` at once; the first to answer takes the contact."""
+
+    contact: str
+    agents: tuple[str, ...]
     queue: str
     timeout: float
 
@@ -105,7 +127,7 @@ class AgentChanged:
     reason: str
 
 
-Decision = Offer | Overflow | MaxWaitReached | AgentChanged
+Decision = Offer | RingAll | Overflow | MaxWaitReached | AgentChanged
 
 
 class Router:
@@ -113,6 +135,8 @@ class Router:
         self.queues: dict[str, QueueSpec] = {}
         self.agents: dict[str, AgentStatus] = {}
         self.contacts: dict[str, Contact] = {}
+        self.handled: dict[str, deque[float]] = {}  # queue -> recent handling times (s)
+        self.released: list[AgentChanged] = []  # ring-all agents freed, for the caller to log
         self._seq = itertools.count()
         self.configure(queues, agents)
 
@@ -165,14 +189,40 @@ class Router:
 
     # --- contacts -----------------------------------------------------------------------
     def enqueue(
-        self, contact_id: str, queue: str, now: float, *, channel: str = VOICE, priority: int = 0
+        self,
+        contact_id: str,
+        queue: str,
+        now: float,
+        *,
+        channel: str = VOICE,
+        priority: int = 0,
+        skills: Mapping[str, int] | None = None,
     ) -> Contact:
+        """Queue a contact; ``skills`` (name -> minimum level) add to the queue's own."""
         if queue not in self.queues:
             raise UnknownQueue(f"no queue is named '{queue}'")
         if contact_id in self.contacts:
             raise AcdError(f"contact {contact_id} is already queued")
-        contact = Contact(contact_id, queue, channel, priority, now, now, next(self._seq))
+        contact = Contact(
+            contact_id, queue, channel, priority, now, now, next(self._seq), dict(skills or {})
+        )
+        contact.ready_at = now
         self.contacts[contact_id] = contact
+        return contact
+
+    def replace(self, old_id: str, new_id: str, *, callback: bool = True) -> Contact:
+        """The same place in line under another id (a caller's wait turned into a
+        callback): entry time and arrival order are kept, so nobody who came later is
+        served first, and nobody who came earlier is passed."""
+        contact = self.contact(old_id)
+        if contact.agent is not None or contact.ringing:
+            raise AcdError(f"contact {old_id} is being offered and cannot change")
+        if new_id in self.contacts:
+            raise AcdError(f"contact {new_id} is already queued")
+        del self.contacts[old_id]
+        contact.id = new_id
+        contact.callback = callback
+        self.contacts[new_id] = contact
         return contact
 
     def contact(self, contact_id: str) -> Contact:
@@ -188,9 +238,15 @@ class Router:
         return waiting.index(contact) + 1 if contact in waiting else 0
 
     def withdraw(self, contact_id: str, now: float) -> tuple[Contact, AgentChanged | None]:
-        """The contact left (a caller hung up) before or while being offered."""
+        """The contact left (a caller hung up) before or while being offered. With ring-all
+        every ringing agent is freed; the first of them is the change returned, the others
+        are in ``released``."""
         contact = self.contacts.pop(contact_id)
         changed = None
+        if contact.ringing:
+            freed = self._stop_ringing(contact, keep=None)
+            self.released.extend(freed)
+            return contact, None
         if contact.agent is not None and not contact.answered:
             status = self.agents[contact.agent]
             self._unload(status, contact.channel)
@@ -198,23 +254,49 @@ class Router:
                 changed = self._move(status, AgentEvent.OFFER_WITHDRAWN)
         return contact, changed
 
-    def answered(self, contact_id: str, now: float) -> AgentChanged | None:
+    def answered(
+        self, contact_id: str, now: float, agent: str | None = None
+    ) -> AgentChanged | None:
+        """The contact was answered; with ring-all, ``agent`` says who took it and the
+        others stop ringing (their changes are in ``released``)."""
         contact = self.contact(contact_id)
+        if contact.ringing:
+            if agent not in contact.ringing:
+                raise AcdError(f"agent {agent} was not ringing for contact {contact_id}")
+            self.released.extend(self._stop_ringing(contact, keep=agent))
+            contact.agent = agent
         if contact.agent is None:
             raise AcdError(f"contact {contact_id} was not offered to an agent")
         contact.answered = True
+        contact.answered_at = now
         if contact.channel != VOICE:
             return None
         return self._move(self.agents[contact.agent], AgentEvent.ANSWER)
 
-    def no_answer(self, contact_id: str, now: float) -> AgentChanged | None:
+    def no_answer(
+        self, contact_id: str, now: float, refused: Iterable[str] = ()
+    ) -> AgentChanged | None:
         """The offer was not taken: the contact waits again at its old place, the agent is
-        set not ready (reason ``no_answer``) so the next offer goes to someone else."""
+        set not ready (reason ``no_answer``) so the next offer goes to someone else. With
+        ring-all, agents whose phones only rang stay ready; those in ``refused`` (their
+        phone could not be rung or turned the call down) are set not ready."""
         contact = self.contact(contact_id)
+        if contact.ringing:
+            refusing = set(refused)
+            for agent_id in contact.ringing:
+                if agent_id in refusing:
+                    status = self.agents[agent_id]
+                    self._unload(status, contact.channel)
+                    self.released.append(self._move(status, AgentEvent.NO_ANSWER, NO_ANSWER_REASON))
+            contact.ringing = tuple(a for a in contact.ringing if a not in refusing)
+            self.released.extend(self._stop_ringing(contact, keep=None))
+            contact.ready_at = now
+            return None
         if contact.agent is None or contact.answered:
             raise AcdError(f"contact {contact_id} is not being offered")
         status = self.agents[contact.agent]
         contact.agent = None
+        contact.ready_at = now
         self._unload(status, contact.channel)
         if contact.channel != VOICE:
             return None
@@ -227,9 +309,14 @@ class Router:
             raise AcdError(f"contact {contact_id} was not answered by an agent")
         status = self.agents[contact.agent]
         self._unload(status, contact.channel)
+        queue = self.queues.get(contact.queue)
+        wrapup = queue.wrapup if queue is not None else 0
+        if contact.answered_at is not None:
+            window = self.handled.setdefault(contact.queue, deque(maxlen=HANDLED_WINDOW))
+            window.append(now - contact.answered_at + wrapup)
         if contact.channel != VOICE:
             return None
-        status.wrapup_until = now + self.queues[contact.queue].wrapup
+        status.wrapup_until = now + wrapup
         return self._move(status, AgentEvent.END)
 
     # --- the decisions ----------------------------------------------------------------
@@ -245,6 +332,8 @@ class Router:
             queue = self.queues[contact.queue]
             if queue.max_wait is None or now - contact.queue_entered_at < queue.max_wait:
                 continue
+            if contact.callback:
+                continue
             if queue.overflow is not None and queue.overflow in self.queues:
                 decisions.append(Overflow(contact.id, contact.queue, queue.overflow))
                 contact.queue = queue.overflow
@@ -253,6 +342,12 @@ class Router:
                 del self.contacts[contact.id]
                 decisions.append(MaxWaitReached(contact.id, contact.queue))
         for contact in self._waiting():
+            queue = self.queues[contact.queue]
+            if queue.strategy is Strategy.RING_ALL:
+                ring = self._ring_all(contact, queue, now)
+                if ring is not None:
+                    decisions.append(ring)
+                continue
             status = self._best_agent(contact)
             if status is None:
                 continue
@@ -270,12 +365,54 @@ class Router:
         times = [s.wrapup_until for s in self.agents.values() if s.wrapup_until is not None]
         for contact in self._waiting():
             max_wait = self.queues[contact.queue].max_wait
-            if max_wait is not None:
+            if max_wait is not None and not contact.callback:
                 times.append(contact.queue_entered_at + max_wait)
         return min(times, default=None)
 
+    def _ring_all(self, contact: Contact, queue: QueueSpec, now: float) -> RingAll | None:
+        candidates = [s for s in self.agents.values() if self._eligible(s, contact, queue)]
+        if not candidates:
+            return None
+        ordered = sorted(candidates, key=lambda s: (s.idle_since, s.spec.id))
+        for status in ordered:
+            status.load[contact.channel] = status.load.get(contact.channel, 0) + 1
+            status.last_offered = now
+            if contact.channel == VOICE:
+                self._move(status, AgentEvent.OFFER)
+        contact.ringing = tuple(s.spec.id for s in ordered)
+        return RingAll(contact.id, contact.ringing, queue.name, queue.no_answer)
+
+    def _stop_ringing(self, contact: Contact, keep: str | None) -> list[AgentChanged]:
+        freed: list[AgentChanged] = []
+        for agent_id in contact.ringing:
+            if agent_id == keep:
+                continue
+            status = self.agents[agent_id]
+            self._unload(status, contact.channel)
+            if contact.channel == VOICE:
+                freed.append(self._move(status, AgentEvent.OFFER_WITHDRAWN))
+        contact.ringing = ()
+        return freed
+
+    def take_released(self) -> list[AgentChanged]:
+        """Agents freed by ring-all since the last call (they stopped ringing)."""
+        released, self.released = self.released, []
+        return released
+
+    def handling_times(self, queue: str) -> list[float]:
+        """Recent handling times (answer to end plus wrap-up), oldest first."""
+        return list(self.handled.get(queue, ()))
+
+    def serving(self, queue: str) -> int:
+        """Agents logged in to ``queue`` (whatever they are doing now)."""
+        return sum(
+            1
+            for s in self.agents.values()
+            if queue in s.spec.queues and s.state is not AgentState.LOGGED_OUT
+        )
+
     def _waiting(self) -> list[Contact]:
-        waiting = [c for c in self.contacts.values() if c.agent is None]
+        waiting = [c for c in self.contacts.values() if c.agent is None and not c.ringing]
         return sorted(
             waiting,
             key=lambda c: (-(self.queues[c.queue].priority + c.priority), c.entered_at, c.seq),
@@ -288,6 +425,7 @@ class Router:
             and queue.name in spec.queues
             and status.load.get(contact.channel, 0) < spec.capacity.get(contact.channel, 0)
             and all(spec.skills.get(s, 0) >= level for s, level in queue.skills.items())
+            and all(spec.skills.get(s, 0) >= level for s, level in contact.skills.items())
         )
 
     def _best_agent(self, contact: Contact) -> AgentStatus | None:

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from pathlib import Path
 
-from pbx.acd.directory import AcdDirectory
+from pbx.acd.bridged import BridgedCalls
+from pbx.acd.callbacks import CallbackDesk
+from pbx.acd.directory import AcdDirectory, contact_skills
 from pbx.acd.queue_log import QueueLog
+from pbx.acd.recording import QueueRecorder
 from pbx.acd.service import AcdService
 from pbx.acd.voice import VoiceQueue
 from pbx.ami import AmiClient
 from pbx.call import Call
 from pbx.controller import CallController
+from pbx.ivr.port import QueueResult
+from pbx.prompt_media import PromptMedia
 from switchboard.bus import EventBus
 from switchboard.db import Database
 
@@ -22,23 +29,57 @@ class Acd:
         self.directory = AcdDirectory(db)
         self.queue_log = QueueLog(db, bus, node)
         self.service = AcdService(self.directory, self.queue_log)
+        self.bridged = BridgedCalls()  # agents' current calls, for the agent API
         self.voice: VoiceQueue | None = None
 
     def bind(self, controller: CallController) -> None:
         """Agents' legs are routed to the caller's call by the controller."""
-        self.voice = VoiceQueue(self.service, controller.attach_leg, controller.detach_leg)
+        self.voice = VoiceQueue(
+            self.service, controller.attach_leg, controller.detach_leg, self.bridged
+        )
 
-    async def take(self, call: Call, queue: str, priority: int) -> bool:
-        """Queue the caller for an agent; False when no such queue is configured."""
+    def enable_callbacks(self, controller: CallController, dial: str) -> None:
+        """Callers may press their queue's callback key when ``dial`` (with ``{number}``)
+        says how to reach them."""
+        if self.voice is not None and dial:
+            self.voice.callbacks = CallbackDesk(
+                self.service, controller.ari, controller.attach_leg, controller.detach_leg, dial
+            )
+
+    def enable_transfers(self, dial: str) -> None:
+        """Agents may transfer callers to numbers reached through ``dial`` ({number})."""
+        if self.voice is not None:
+            self.voice.dial = dial
+
+    def record_into(self, recordings: Path) -> None:
+        """Queues set to ``record`` record their conversations into Asterisk's recording
+        folder (``recordings``, as seen from this host)."""
+        if self.voice is not None:
+            recorder = QueueRecorder(self.queue_log.db, self.queue_log.node)
+            recorder.recordings = recordings
+            self.voice.recorder = recorder
+
+    def use_media(self, media: PromptMedia) -> None:
+        """Text-to-speech for the waiting callers' announcements."""
+        if self.voice is not None:
+            self.voice.media = media
+
+    async def take(
+        self, call: Call, queue: str, skills: Sequence[str], priority: int
+    ) -> QueueResult | None:
+        """Serve the caller in ``queue``, needing ``skills`` (``name`` or ``name=level``,
+        level 1 by default) besides the queue's own: CONNECTED once answered, OVERFLOW when
+        the caller left the queue unanswered, None when no such queue is configured."""
         if self.voice is None:
-            return False
+            return None
         if not self.service.knows_queue(queue):
             await self.service.load()
             if not self.service.knows_queue(queue):
                 log.warning("call %s: no ACD queue '%s' is configured", call.id, queue)
-                return False
-        await self.voice.serve(call, queue, priority)
-        return True
+                return None
+        wanted = contact_skills(skills)
+        served = await self.voice.serve(call, queue, priority, wanted)
+        return QueueResult.CONNECTED if served else QueueResult.OVERFLOW
 
     async def run(self, ami: AmiClient) -> None:
         """Load queues and agents, follow agents' phones over AMI, and route."""

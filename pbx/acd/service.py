@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ from pbx.acd.routing import (
     Offer,
     Overflow,
     QueueSpec,
+    RingAll,
     Router,
     Strategy,
 )
@@ -40,6 +42,15 @@ class AcdOffered(AriEvent):
 
     agent: str
     timeout: float
+    routing_ms: float = 0.0  # from the contact (or agent) being ready to this offer
+
+
+class AcdRingAll(AriEvent):
+    """Delivered to a waiting call: ring every one of ``agents`` at once."""
+
+    agents: tuple[str, ...]
+    timeout: float
+    routing_ms: float = 0.0
 
 
 class AcdLeftQueue(AriEvent):
@@ -54,8 +65,12 @@ class AcdService:
         self.log = queue_log
         self.router = Router()
         self.waiting: dict[str, Call] = {}
+        # contacts without a waiting call (callbacks): who carries out their offers
+        self.offer_handlers: dict[str, Callable[[Offer | RingAll, float], None]] = {}
         self._wake = asyncio.Event()
         self._reachable: set[str] = set()
+        self._woken_at: float | None = None  # when routing last became possible
+        self.routing_ms: deque[float] = deque(maxlen=10_000)  # contact ready -> offered
         self.now: Callable[[], float] = lambda: asyncio.get_running_loop().time()
 
     async def load(self) -> None:
@@ -70,6 +85,8 @@ class AcdService:
                 overflow=q.overflow_queue,
                 wrapup=q.wrapup_seconds,
                 no_answer=q.no_answer_seconds,
+                announce_every=q.announce_every_seconds,
+                callback_key=q.callback_key,
             )
             for q in await self.directory.queues()
         ]
@@ -113,16 +130,25 @@ class AcdService:
         now = self.now()
         await self.agent_changed(self.router.login(extension, now))
         await self.agent_changed(self.router.ready(extension, now))
-        self._wake.set()
+        self.wake()
 
     async def set_ready(self, extension: str) -> None:
         await self.agent_changed(self.router.ready(extension, self.now()))
-        self._wake.set()
+        self.wake()
 
     async def set_not_ready(self, extension: str, reason: str) -> None:
         await self.agent_changed(self.router.not_ready(extension, reason, self.now()))
 
+    async def answered(self, contact: str, agent: str) -> None:
+        """The agent answered; with ring-all the others stop ringing and are ready again."""
+        await self.agent_changed(self.router.answered(contact, self.now(), agent))
+
     async def agent_changed(self, changed: AgentChanged | None) -> None:
+        released = self.router.take_released()  # ring-all agents that stopped ringing
+        for other in released:
+            await self.agent_changed(other)
+        if released:
+            self.wake()
         if changed is None:
             return
         log.info("agent %s: %s %s", changed.agent, changed.state, changed.reason)
@@ -134,40 +160,67 @@ class AcdService:
         )
 
     # --- contacts -------------------------------------------------------------------
-    def enqueue(self, call: Call, queue: str, priority: int) -> None:
-        self.router.enqueue(call.id, queue, self.now(), priority=priority)
+    def enqueue(
+        self, call: Call, queue: str, priority: int, skills: dict[str, int] | None = None
+    ) -> None:
+        self.router.enqueue(call.id, queue, self.now(), priority=priority, skills=skills)
         self.waiting[call.id] = call
-        self._wake.set()
+        self.wake()
 
     def leave(self, contact: str) -> None:
         self.waiting.pop(contact, None)
-        self._wake.set()
+        self.wake()
 
     def wake(self) -> None:
+        if self._woken_at is None:
+            self._woken_at = self.now()
         self._wake.set()
 
     # --- the dispatcher -------------------------------------------------------------
     async def run(self) -> None:
+        due: float | None = None
         while True:
-            for decision in self.router.step(self.now()):
-                await self._carry_out(decision)
+            now = self.now()
+            ready_since = self._woken_at if self._woken_at is not None else (due or now)
+            self._woken_at = None
+            self._wake.clear()
+            decisions = self.router.step(now)
+            # offers first: delivering one is instant, while logging a change waits on
+            # the database, and a waiting caller should not wait on it
+            decisions.sort(key=lambda d: not isinstance(d, Offer | RingAll))
+            for decision in decisions:
+                await self._carry_out(decision, ready_since)
             due = self.router.next_due()
             timeout = None if due is None else max(0.0, due - self.now())
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
-    async def _carry_out(self, decision: Any) -> None:
+    async def _carry_out(self, decision: Any, ready_since: float) -> None:
         if isinstance(decision, AgentChanged):
             await self.agent_changed(decision)
-        elif isinstance(decision, Offer):
+        elif isinstance(decision, Offer | RingAll):
             call = self.waiting.get(decision.contact)
-            if call is not None:
+            routing_ms = round((self.now() - ready_since) * 1000, 3)
+            self.routing_ms.append(routing_ms)
+            handler = self.offer_handlers.get(decision.contact)
+            if call is None and handler is not None:
+                handler(decision, routing_ms)
+            elif call is not None and isinstance(decision, Offer):
                 call.deliver(
                     AcdOffered(
                         type="SwitchboardAcdOffered",
                         agent=decision.agent,
                         timeout=decision.timeout,
+                        routing_ms=routing_ms,
+                    )
+                )
+            elif call is not None:
+                call.deliver(
+                    AcdRingAll(
+                        type="SwitchboardAcdRingAll",
+                        agents=decision.agents,
+                        timeout=decision.timeout,
+                        routing_ms=routing_ms,
                     )
                 )
         elif isinstance(decision, Overflow):

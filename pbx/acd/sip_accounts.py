@@ -41,6 +41,7 @@ def render_agents(agents: Sequence[Agent]) -> str:
             "extension": agent.extension,
             "sip_md5": agent.sip_md5,
             "display_name": "".join(c for c in agent.name if c not in '"<>\\\r\n'),
+            "webrtc": agent.webrtc,
         }
         for agent in sorted(agents, key=lambda a: a.extension)
     ]

@@ -12,11 +12,18 @@ import logging
 import uuid
 from collections.abc import Callable
 
+from pbx.acd.bridged import BridgedCall, BridgedCalls, BridgedPhase
+from pbx.acd.callbacks import CallbackDesk
 from pbx.acd.queue_log import QueueEventKind
-from pbx.acd.service import AcdLeftQueue, AcdOffered, AcdService
+from pbx.acd.recording import QueueRecorder
+from pbx.acd.ringing import RingAllOffer
+from pbx.acd.service import AcdLeftQueue, AcdOffered, AcdRingAll, AcdService
+from pbx.acd.transfers import connect_elsewhere
+from pbx.acd.waiting import CallbackChosen, WaitingRoom
 from pbx.ari.errors import AriConflict, AriError, AriNotFound
-from pbx.ari.models import AriEvent, ChannelDestroyed, StasisEnd, StasisStart
+from pbx.ari.models import ChannelDestroyed, StasisStart
 from pbx.call import Call, CallEnded
+from pbx.prompt_media import PromptMedia
 
 log = logging.getLogger(__name__)
 
@@ -27,26 +34,50 @@ DetachLeg = Callable[[str], None]
 class VoiceQueue:
     """Runs one caller through the ACD; returns when the call is over or left the queue."""
 
-    def __init__(self, acd: AcdService, attach: AttachLeg, detach: DetachLeg) -> None:
+    def __init__(
+        self,
+        acd: AcdService,
+        attach: AttachLeg,
+        detach: DetachLeg,
+        bridged: BridgedCalls | None = None,
+    ) -> None:
         self.acd = acd
         self.attach = attach
         self.detach = detach
+        self.bridged = bridged if bridged is not None else BridgedCalls()
+        self.media: PromptMedia | None = None  # announcements need text-to-speech
+        self.callbacks: CallbackDesk | None = None  # None: callers cannot be dialled back
+        self.recorder: QueueRecorder | None = None  # None: no queue records conversations
+        self.dial = ""  # the trunk's dial string with {number}: transfers to numbers
 
-    async def serve(self, call: Call, queue: str, priority: int) -> None:
+    async def serve(
+        self, call: Call, queue: str, priority: int, skills: dict[str, int] | None = None
+    ) -> bool:
+        """True once an agent answered; False when the caller left the queue unanswered
+        (max wait with no overflow), so an IVR flow can go on at its queue node's ``next``."""
         acd = self.acd
         ari = call.ari
         entered = acd.now()
-        acd.enqueue(call, queue, priority)
+        acd.enqueue(call, queue, priority, skills)
         call.step("queue", queue=queue)
         await acd.log.record(QueueEventKind.ENTERED, queue=queue, contact=call.id)
         agent: str | None = None
         leg: str | None = None
         bridge: str | None = None
         answered_at: float | None = None
+        requeue: str | None = None  # the caller was transferred to this queue
+        handoff: str | None = None  # ... or to this channel (a number outside)
         try:
             await ari.start_moh(call.id)
             while True:
-                event = await call.wait_for(lambda e: isinstance(e, AcdOffered | AcdLeftQueue))
+                room = WaitingRoom(acd, self.media, callbacks=self.callbacks is not None)
+                event = await room.wait(
+                    call, lambda e: isinstance(e, AcdOffered | AcdRingAll | AcdLeftQueue)
+                )
+                if isinstance(event, CallbackChosen) and self.callbacks is not None:
+                    if await self.callbacks.request(call, self.media):  # keeps the place
+                        return True
+                    continue  # an agent's phone already rings: the offer comes next
                 if isinstance(event, AcdLeftQueue):
                     await acd.log.record(
                         QueueEventKind.MAX_WAIT,
@@ -54,12 +85,23 @@ class VoiceQueue:
                         contact=call.id,
                         wait_seconds=acd.now() - entered,
                     )
-                    return
+                    return False
+                queue = acd.router.contact(call.id).queue
+                if isinstance(event, AcdRingAll):
+                    rang = await RingAllOffer(acd, self.attach, self.detach).ring(call, event)
+                    if rang is None:
+                        acd.wake()
+                        continue
+                    agent, leg = rang
+                    break
                 assert isinstance(event, AcdOffered)
                 agent = event.agent
-                queue = acd.router.contact(call.id).queue
                 await acd.log.record(
-                    QueueEventKind.OFFERED, queue=queue, contact=call.id, agent=agent
+                    QueueEventKind.OFFERED,
+                    queue=queue,
+                    contact=call.id,
+                    agent=agent,
+                    routing_ms=event.routing_ms,
                 )
                 leg = await self._ring(call, agent, event.timeout)
                 if leg is not None:
@@ -71,7 +113,7 @@ class VoiceQueue:
                 agent = None
                 acd.wake()
             waited = acd.now() - entered
-            await acd.agent_changed(acd.router.answered(call.id, acd.now()))
+            await acd.answered(call.id, agent)
             bridge = uuid.uuid4().hex
             await ari.create_bridge(bridge)
             with contextlib.suppress(AriNotFound, AriConflict):
@@ -87,10 +129,14 @@ class VoiceQueue:
             )
             await acd.log.call_agent(call.id, agent)
             answered_at = acd.now()
-            leg_id = leg
-            await call.wait_for(lambda e: _ended(e, leg_id))
+            session = BridgedCall(call, queue, agent, leg, bridge)
+            phase = BridgedPhase(self.bridged, acd, self.attach, self.detach, self.recorder)
+            phase.dial = self.dial
+            requeue = await phase.run(session)
+            handoff = session.handoff
             await self._complete(call, queue, agent, answered_at)
-            await call.hangup()
+            if requeue is None and handoff is None:
+                await call.hangup()
         except CallEnded:
             contact = acd.router.contacts.get(call.id)
             if contact is not None and contact.answered:
@@ -114,6 +160,12 @@ class VoiceQueue:
             if bridge is not None:
                 with contextlib.suppress(AriError):
                     await ari.destroy_bridge(bridge)
+        if handoff is not None:  # the agent is free; the caller talks with the number
+            await connect_elsewhere(call, handoff, self.detach)
+            return True
+        if requeue is not None:  # the caller re-enters the ACD in the queue named
+            return await self.serve(call, requeue, priority)
+        return True
 
     async def _ring(self, call: Call, agent: str, timeout: float) -> str | None:
         """Originate to the agent's phone; the leg's id once answered, else None."""
@@ -158,15 +210,6 @@ class VoiceQueue:
             QueueEventKind.COMPLETED, queue=queue, contact=call.id, agent=agent, talk_seconds=talk
         )
         acd.wake()
-
-
-def _ended(event: AriEvent, leg: str) -> bool:
-    channel = getattr(event, "channel", None)
-    return (
-        isinstance(event, StasisEnd | ChannelDestroyed)
-        and channel is not None
-        and (channel.id == leg)
-    )
 
 
 __all__ = ["VoiceQueue"]

@@ -119,6 +119,21 @@ class AriClient:
         )
         return Channel.model_validate(data)
 
+    async def snoop(
+        self, channel_id: str, snoop_id: str, *, spy: str, whisper: str, app_args: str
+    ) -> Channel:
+        """A channel in this app that hears (``spy``) and/or speaks into (``whisper``)
+        ``channel_id``: ``none``, ``in``, ``out`` or ``both``."""
+        data = await self.request(
+            "POST",
+            f"/channels/{channel_id}/snoop/{snoop_id}",
+            app=self.app,
+            appArgs=app_args,
+            spy=spy,
+            whisper=whisper,
+        )
+        return Channel.model_validate(data)
+
     # --- bridges --------------------------------------------------------------------
     async def create_bridge(self, bridge_id: str, kind: str = "mixing") -> None:
         await self.request("POST", f"/bridges/{bridge_id}", type=kind)
@@ -128,6 +143,35 @@ class AriClient:
 
     async def destroy_bridge(self, bridge_id: str) -> None:
         await self.request("DELETE", f"/bridges/{bridge_id}")
+
+    async def record_bridge(self, bridge_id: str, name: str, fmt: str = "wav") -> LiveRecording:
+        """Record the bridge's mixed audio to ``name`` until the bridge is destroyed."""
+        data = await self.request(
+            "POST",
+            f"/bridges/{bridge_id}/record",
+            name=name,
+            format=fmt,
+            maxDurationSeconds=0,
+            maxSilenceSeconds=0,
+            ifExists="overwrite",
+            beep=False,
+            terminateOn="none",
+        )
+        return LiveRecording.model_validate(data)
+
+    async def remove_from_bridge(self, bridge_id: str, channel_ids: list[str]) -> None:
+        await self.request("POST", f"/bridges/{bridge_id}/removeChannel", channel=channel_ids)
+
+    async def bridge_channels(self, bridge_id: str) -> list[str]:
+        data = await self.request("GET", f"/bridges/{bridge_id}")
+        return [str(c) for c in data.get("channels", [])]
+
+    async def mute(self, channel_id: str, direction: str = "in") -> None:
+        """Silence what the channel sends (``in``), hears (``out``) or ``both``."""
+        await self.request("POST", f"/channels/{channel_id}/mute", direction=direction)
+
+    async def unmute(self, channel_id: str, direction: str = "in") -> None:
+        await self.request("DELETE", f"/channels/{channel_id}/mute", direction=direction)
 
     async def stop_playback(self, playback_id: str) -> None:
         await self.request("DELETE", f"/playbacks/{playback_id}")

@@ -28,6 +28,8 @@ MODULES = (
     "codec_ulaw.so",
     "codec_alaw.so",
     "codec_gsm.so",
+    "codec_opus.so",  # WebRTC agents' phones
+    "res_srtp.so",  # DTLS-SRTP for WebRTC agents' phones
     "codec_a_mu.so",
     "codec_resample.so",
     "format_gsm.so",

@@ -228,9 +228,11 @@ class QueueNode(BaseNode):
     type: Literal["queue"]
     queue: Template
     skills: list[Template] = Field(default_factory=list)
+    """Skills this caller needs besides the queue's own: `name` (level 1) or `name=level`."""
     priority: IntOrTemplate = 0
     next: str | None = None
-    """Where to go when the queue overflows (default: hang up)."""
+    """Where to go when nobody answers: the queue's max wait passed with no overflow queue
+    (default: hang up)."""
 
     waits_for_caller = True
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import typer
 
+from pbx.acd.agent_import import import_agents
 from pbx.acd.directory import AcdDirectory
-from pbx.acd.models import AcdQueue, Agent
+from pbx.acd.models import AcdQueue, AcdTeam, Agent
 from pbx.acd.provisioning import apply_agents
+from pbx.acd.recording import set_recording
 from pbx.ami import AmiClient
 from switchboard.cli.common import clear_errors, fail, say, settings
 from switchboard.db import Database
@@ -21,6 +24,7 @@ from switchboard.system import asterisk_instance, pbx_credentials
 T = TypeVar("T")
 agent_app = typer.Typer(help="Agents and their SIP accounts.", no_args_is_help=True)
 queue_app = typer.Typer(help="Queues callers wait in for agents.", no_args_is_help=True)
+team_app = typer.Typer(help="Teams of agents.", no_args_is_help=True)
 
 
 def _skills(pairs: list[str]) -> dict[str, int]:
@@ -71,17 +75,28 @@ async def _apply(directory: AcdDirectory) -> None:
 def _agent_line(agent: Agent) -> str:
     skills = ",".join(f"{k}={v}" for k, v in sorted(agent.skills.items())) or "-"
     queues = ",".join(agent.queues) or "-"
-    return f"{agent.extension}\t{agent.name}\tskills {skills}\tqueues {queues}"
+    phone = "\twebrtc" if agent.webrtc else ""
+    return (
+        f"{agent.extension}\t{agent.name}\tskills {skills}\tqueues {queues}"
+        f"\tteam {agent.team or '-'}{phone}"
+    )
 
 
 def _queue_line(queue: AcdQueue) -> str:
     skills = ",".join(f"{k}>={v}" for k, v in sorted(queue.skills.items())) or "-"
     wait = f"{queue.max_wait_seconds}s" if queue.max_wait_seconds else "none"
     overflow = f" -> {queue.overflow_queue}" if queue.overflow_queue else ""
+    announce = (
+        f"\tannounce every {queue.announce_every_seconds}s" if queue.announce_every_seconds else ""
+    )
+    if queue.callback_key:
+        announce += f"\tcallback key {queue.callback_key}"
+    if queue.record:
+        announce += "\trecorded"
     return (
         f"{queue.name}\tpriority {queue.priority}\tskills {skills}\t"
         f"max wait {wait}{overflow}\twrap-up {queue.wrapup_seconds}s\t"
-        f"no answer {queue.no_answer_seconds}s"
+        f"no answer {queue.no_answer_seconds}s\t{queue.strategy}{announce}"
     )
 
 
@@ -91,11 +106,17 @@ def agent_add(
     name: str = typer.Option(..., help="The agent's name"),
     skill: list[str] = typer.Option([], help="NAME=LEVEL (1-10); repeat"),
     queue: list[str] = typer.Option([], help="A queue the agent serves; repeat"),
+    team: str | None = typer.Option(None, help="The agent's team"),
+    webrtc: bool = typer.Option(
+        False, "--webrtc", help="A browser softphone (WebSocket, DTLS-SRTP, opus, ICE)"
+    ),
 ) -> None:
     """Add an agent with a SIP account; its generated password is shown only now."""
 
     async def add(directory: AcdDirectory) -> str:
-        created = await directory.add_agent(extension, name, skills=_skills(skill), queues=queue)
+        created = await directory.add_agent(
+            extension, name, skills=_skills(skill), queues=queue, team=team, webrtc=webrtc
+        )
         await _apply(directory)
         return created.password
 
@@ -117,8 +138,12 @@ def agent_set(
     skill: list[str] = typer.Option([], help="NAME=LEVEL to add or change; repeat"),
     queue: list[str] | None = typer.Option(None, help="Replace the agent's queues; repeat"),
     new_password: bool = typer.Option(False, "--new-password", help="Generate a new password"),
+    team: str | None = typer.Option(None, help="Move to this team ('' for none)"),
+    webrtc: bool | None = typer.Option(
+        None, "--webrtc/--no-webrtc", help="A browser softphone or a SIP phone"
+    ),
 ) -> None:
-    """Change an agent's name, skills, queues or SIP password."""
+    """Change an agent's name, skills, queues, team, phone kind or SIP password."""
 
     async def change(directory: AcdDirectory) -> tuple[Agent, str]:
         changed = await directory.update_agent(
@@ -127,6 +152,8 @@ def agent_set(
             skills=_skills(skill) if skill else None,
             queues=queue,
             new_secret=new_password,
+            team=team,
+            webrtc=webrtc,
         )
         await _apply(directory)
         return changed.agent, changed.password
@@ -149,6 +176,27 @@ def agent_remove(extension: str = typer.Argument(...)) -> None:
     say(f"agent {extension} removed")
 
 
+@agent_app.command("import")
+def agent_import(
+    file: Path = typer.Argument(..., help="CSV: extension,name,skills,queues,team,webrtc"),
+) -> None:
+    """Add agents from a CSV file: all of them, or (on any error) none."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}")
+
+    async def add(directory: AcdDirectory) -> list[tuple[str, str]]:
+        created = await import_agents(directory.db, text)
+        await _apply(directory)
+        return [(c.agent.extension, c.password) for c in created]
+
+    created = _run(add)
+    for extension, password in created:
+        say(f"agent {extension} added; SIP user {extension}, password {password} (shown once)")
+    say(f"{len(created)} agent(s) imported")
+
+
 @agent_app.command("apply")
 def agent_apply() -> None:
     """Write every agent's SIP account into Asterisk's config again and reload it."""
@@ -164,6 +212,16 @@ def queue_add(
     overflow: str | None = typer.Option(None, help="The queue callers overflow to"),
     wrapup: int = typer.Option(10, help="Seconds of wrap-up after each call"),
     no_answer: int = typer.Option(15, help="Seconds an agent's phone rings before the next"),
+    strategy: str = typer.Option(
+        "longest_idle", help="longest_idle, round_robin, skills_weighted or ring_all"
+    ),
+    announce_every: int | None = typer.Option(
+        None, help="Seconds between telling waiting callers their place and wait"
+    ),
+    callback_key: str | None = typer.Option(
+        None, help="The key a waiting caller presses to be called back in their place"
+    ),
+    record: bool = typer.Option(False, "--record", help="Record every answered conversation"),
 ) -> None:
     """Add a queue."""
     queue = _run(
@@ -175,8 +233,34 @@ def queue_add(
             overflow_queue=overflow,
             wrapup_seconds=wrapup,
             no_answer_seconds=no_answer,
+            strategy=strategy,
+            announce_every_seconds=announce_every,
+            callback_key=callback_key,
+            record=record,
         )
     )
+    say(_queue_line(queue))
+
+
+@queue_app.command("set")
+def queue_set(
+    name: str = typer.Argument(...),
+    record: bool = typer.Option(
+        ..., "--record/--no-record", help="Record answered conversations onto their tickets"
+    ),
+) -> None:
+    """Change a queue's recording policy (for calls answered from now on)."""
+
+    async def change() -> AcdQueue:
+        db = Database(settings().effective_database_url)
+        try:
+            await db.check()
+            return await set_recording(db, name, record)
+        finally:
+            await db.close()
+
+    with clear_errors():
+        queue = asyncio.run(change())
     say(_queue_line(queue))
 
 
@@ -192,3 +276,31 @@ def queue_remove(name: str = typer.Argument(...)) -> None:
     """Remove a queue no agent serves."""
     _run(lambda d: d.remove_queue(name))
     say(f"queue {name} removed")
+
+
+def _team_line(team: AcdTeam, members: list[str]) -> str:
+    return f"{team.name}\t{team.description or '-'}\tagents {','.join(members) or '-'}"
+
+
+@team_app.command("add")
+def team_add(
+    name: str = typer.Argument(...),
+    description: str = typer.Option("", help="What the team does"),
+) -> None:
+    """Add a team (agents join with `switchboard agent set EXT --team NAME`)."""
+    team = _run(lambda d: d.add_team(name, description))
+    say(_team_line(team, []))
+
+
+@team_app.command("list")
+def team_list() -> None:
+    """Every team and its agents."""
+    for team, members in _run(lambda d: d.teams()):
+        say(_team_line(team, members))
+
+
+@team_app.command("remove")
+def team_remove(name: str = typer.Argument(...)) -> None:
+    """Remove a team no agent belongs to."""
+    _run(lambda d: d.remove_team(name))
+    say(f"team {name} removed")

@@ -14,6 +14,7 @@ from pbx.ari.errors import AriError
 from pbx.asterisk.instance import AsteriskStartError
 from pbx.asterisk.runtime import AsteriskUnavailable
 from pbx.ivr.registry import LoadFailed
+from switchboard.bus import BusUnavailable
 from switchboard.db import DatabaseError
 from switchboard.ports import PortInUse
 from switchboard.settings import Settings, load_settings
@@ -23,6 +24,7 @@ EXPECTED_FAILURES = (
     AsteriskStartError,
     AriError,
     AmiError,
+    BusUnavailable,
     DatabaseError,
     LoadFailed,
     PortInUse,

@@ -75,7 +75,7 @@ a=fmtp:101 0-15
 """
 
 
-_INVITE = '  <recv request="INVITE">{action}</recv>\n'
+_INVITE = '  <recv request="INVITE"{action}</recv>\n'
 
 
 def _reply(status: str, *, sdp: bool = False) -> str:
@@ -89,10 +89,40 @@ def _reply(status: str, *, sdp: bool = False) -> str:
     return _REPLY.format(status=status, extra="", length="0", body="")
 
 
-def _answering(answer: bool) -> str:
-    """Out-of-call scenario: OPTIONS -> 200; INVITE -> ring, then answer and await BYE,
-    or ring until CANCEL."""
-    if answer:
+_TALK_THEN_BYE = """  <recv request="ACK">
+    <action>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="them"/>
+      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="us"/>
+    </action>
+  </recv>
+  <pause distribution="uniform" min="{low}" max="{high}"/>
+  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From:[$us]
+To:[$them]
+[last_Call-ID:]
+CSeq: 2 BYE
+Contact: <sip:[service]@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <recv response="200"/>
+"""
+
+
+def _answering(answer: bool, talk: tuple[float, float] | None = None) -> str:
+    """Out-of-call scenario: OPTIONS -> 200; INVITE -> ring, then answer and await BYE
+    (or, with ``talk``, talk a uniformly random time in that range and hang up), or ring
+    until CANCEL."""
+    if answer and talk is not None:
+        low, high = (round(seconds * 1000) for seconds in talk)
+        invite = (
+            _reply("180 Ringing")
+            + _reply("200 OK", sdp=True)
+            + _TALK_THEN_BYE.format(low=low, high=high)
+        )
+    elif answer:
         invite = (
             _reply("180 Ringing")
             + _reply("200 OK", sdp=True)
@@ -111,9 +141,9 @@ def _answering(answer: bool) -> str:
         '<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="agent phone">\n'
         '  <recv request="OPTIONS" optional="true" next="options"/>\n'
         + _INVITE.format(
-            action=""
+            action=(' rrs="true">' if talk is not None else ">")
             if answer
-            else '<action><ereg regexp="[0-9]+" search_in="hdr" header="CSeq:" '
+            else '><action><ereg regexp="[0-9]+" search_in="hdr" header="CSeq:" '
             'assign_to="cseq"/></action>'
         )
         + invite
@@ -134,13 +164,14 @@ class SippAgent:
         password: str,
         *,
         answer: bool = True,
+        talk: tuple[float, float] | None = None,
     ) -> None:
         self.extension = extension
         self.workdir = workdir
         register = workdir / f"agent-{extension}-register.xml"
         phone = workdir / f"agent-{extension}-phone.xml"
         register.write_text(_REGISTER)
-        phone.write_text(_answering(answer))
+        phone.write_text(_answering(answer, talk))
         self.errors = workdir / f"agent-{extension}-errors.log"
         self.process = subprocess.Popen(
             [

@@ -126,3 +126,105 @@ def test_queues_are_added_listed_and_guarded(deployment: Deployment, cleanup: li
     finally:
         deployment.cli("agent", "remove", "2105")
         deployment.cli("queue", "remove", "billing")
+
+
+def test_teams_are_added_joined_listed_and_guarded(
+    deployment: Deployment, cleanup: list[str]
+) -> None:
+    added = deployment.cli("team", "add", "north", "--description", "Northern area")
+    assert added.returncode == 0, added.stderr
+    try:
+        assert deployment.cli("team", "add", "north").returncode == 2
+        no_team = deployment.cli("agent", "add", "2106", "--name", "Fay", "--team", "south")
+        assert no_team.returncode == 2
+        assert "no team is named 'south'" in no_team.stderr
+        joined = deployment.cli("agent", "add", "2106", "--name", "Fay", "--team", "north")
+        assert joined.returncode == 0, joined.stderr
+        cleanup.append("2106")
+        assert "north\tNorthern area\tagents 2106" in deployment.cli("team", "list").stdout
+        busy = deployment.cli("team", "remove", "north")
+        assert busy.returncode == 2
+        assert "team 'north' has agents 2106" in busy.stderr
+        left = deployment.cli("agent", "set", "2106", "--team", "")
+        assert left.returncode == 0, left.stderr
+        assert "team -" in left.stdout
+    finally:
+        deployment.cli("agent", "remove", "2106")
+        removed = deployment.cli("team", "remove", "north")
+    assert removed.returncode == 0, removed.stderr
+    assert "north" not in deployment.cli("team", "list").stdout
+
+
+def test_agents_are_imported_all_or_nothing(
+    deployment: Deployment, tmp_path: Path, cleanup: list[str]
+) -> None:
+    assert deployment.cli("queue", "add", "imports").returncode == 0
+    try:
+        bad = tmp_path / "bad.csv"
+        bad.write_text(
+            "extension,name,skills,queues,webrtc\n"
+            "2201,Gus,fi=8;sv=3,imports,no\n"
+            "2202,,fi=11,imports,maybe\n"
+            "2201,Hal,,nowhere,\n"
+        )
+        refused = deployment.cli("agent", "import", str(bad))
+        assert refused.returncode == 2
+        for expected in (
+            "line 3, name: is empty",
+            "line 3, skills: 'fi=11': level is not 1-10",
+            "line 3, webrtc: 'maybe' is not yes or no",
+            "line 4, extension: 2201 is also on line 2",
+            "line 4, queues: no queue is named 'nowhere'",
+            "no agent was added",
+        ):
+            assert expected in refused.stderr, refused.stderr
+        assert "2201" not in deployment.cli("agent", "list").stdout
+
+        good = tmp_path / "good.csv"
+        good.write_text(
+            "extension,name,skills,queues\n2201,Gus,fi=8;sv=3,imports\n2202,Ida,,imports\n"
+        )
+        imported = deployment.cli("agent", "import", str(good))
+        assert imported.returncode == 0, imported.stderr
+        cleanup.extend(["2201", "2202"])
+        assert "2 agent(s) imported" in imported.stdout
+        assert len(re.findall(r"password \S+ \(shown once\)", imported.stdout)) == 2
+        listed = deployment.cli("agent", "list").stdout
+        assert "2201\tGus\tskills fi=8,sv=3\tqueues imports" in listed
+        assert "2202" in deployment.asterisk("pjsip show endpoints")
+
+        again = deployment.cli("agent", "import", str(good))
+        assert again.returncode == 2
+        assert "line 2, extension: 2201 is already an agent" in again.stderr
+    finally:
+        for extension in ("2201", "2202"):
+            deployment.cli("agent", "remove", extension)
+        deployment.cli("queue", "remove", "imports")
+
+
+def test_a_webrtc_agent_gets_a_dtls_srtp_websocket_endpoint(
+    deployment: Deployment, cleanup: list[str]
+) -> None:
+    added = deployment.cli("agent", "add", "2301", "--name", "Web Agent", "--webrtc")
+    assert added.returncode == 0, added.stderr
+    cleanup.append("2301")
+    assert "PJSIP reloaded" in added.stdout
+    endpoint = deployment.asterisk("pjsip show endpoint 2301")
+    on = r"\s*:\s*(?i:true|yes)\b"
+    for setting in (
+        r"webrtc" + on,
+        r"transport\s*:\s*transport-ws",
+        r"media_encryption\s*:\s*dtls",
+        r"dtls_auto_generate_cert" + on,
+        r"ice_support" + on,
+        r"use_avpf" + on,
+        r"allow\s*:\s*\((opus\|ulaw|ulaw\|opus)\)",
+    ):
+        assert re.search(setting, endpoint), (setting, endpoint[-3000:])
+    assert "webrtc" in deployment.cli("agent", "list").stdout
+    # back to a desk phone: the same account on UDP with G.711
+    plain = deployment.cli("agent", "set", "2301", "--no-webrtc")
+    assert plain.returncode == 0, plain.stderr
+    endpoint = deployment.asterisk("pjsip show endpoint 2301")
+    assert re.search(r"transport\s*:\s*transport-udp", endpoint), endpoint
+    assert re.search(r"webrtc\s*:\s*(?i:false|no)\b", endpoint), endpoint

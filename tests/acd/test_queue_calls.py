@@ -5,22 +5,13 @@ the queue log says."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import col, select
 
-from pbx.acd.directory import AcdDirectory
-from pbx.acd.errors import AcdError
-from pbx.acd.models import QueueEvent
-from pbx.acd.provisioning import apply_agents
-from pbx.ami import AmiClient
-from switchboard.db import Database
-from switchboard.settings import async_database_url
-from tests.acd.sipp_agent import SippAgent
+from tests.acd.acd_setup import events, finished, phones, provision, queue_log
 from tests.harness import ROOT, Deployment, Sipp, SwitchboardProcess, running, wait_until
 from tests.scenarios import Caller
 
@@ -35,55 +26,22 @@ QUEUES: dict[str, dict[str, Any]] = {
     "backup": {"wrapup_seconds": 1},
     "first": {"max_wait_seconds": 2, "overflow_queue": "backup"},
 }
-AGENTS = {
-    "3101": "support",
-    "3102": "support",
-    "3201": "norep",
-    "3202": "norep",
-    "3301": "solo",
-    "3401": "backup",
+AGENTS: dict[str, dict[str, Any]] = {
+    "3101": {"queues": ["support"]},
+    "3102": {"queues": ["support"]},
+    "3201": {"queues": ["norep"]},
+    "3202": {"queues": ["norep"]},
+    "3301": {"queues": ["solo"]},
+    "3401": {"queues": ["backup"]},
 }
-
-
-async def _provision(deployment: Deployment, remove: bool = False) -> dict[str, str]:
-    """Queues and agents straight through the directory (the CLI has its own tests),
-    applied to Asterisk the way the CLI does it."""
-    db = Database(async_database_url(deployment.database_url))
-    directory = AcdDirectory(db)
-    created: dict[str, str] = {}
-    try:
-        if remove:
-            for extension in AGENTS:
-                with contextlib.suppress(AcdError):
-                    await directory.remove_agent(extension)
-            for name in reversed(QUEUES):
-                with contextlib.suppress(AcdError):
-                    await directory.remove_queue(name)
-        else:
-            for name, options in QUEUES.items():
-                await directory.add_queue(name, **options)
-            for extension, queue in AGENTS.items():
-                added = await directory.add_agent(extension, f"Agent {extension}", queues=[queue])
-                created[extension] = added.password
-        etc = deployment.instance_dir()
-        assert etc is not None
-        ami = AmiClient(
-            "127.0.0.1", deployment.ami_port, "switchboard", deployment.secrets()["ami_secret"]
-        )
-        stat = (etc / "etc").stat()
-        applied = await apply_agents(directory, etc / "etc", ami, (stat.st_uid, stat.st_gid))
-        assert applied.reloaded
-    finally:
-        await db.close()
-    return created
 
 
 @pytest.fixture(scope="module")
 def passwords(deployment: Deployment) -> Iterator[dict[str, str]]:
     try:
-        yield asyncio.run(_provision(deployment))
+        yield asyncio.run(provision(deployment, QUEUES, AGENTS))
     finally:
-        asyncio.run(_provision(deployment, remove=True))
+        asyncio.run(provision(deployment, QUEUES, AGENTS, remove=True))
 
 
 @pytest.fixture(scope="module")
@@ -93,79 +51,29 @@ def acd(deployment: Deployment, passwords: dict[str, str]) -> Iterator[Switchboa
         yield process
 
 
-def _log(deployment: Deployment, **where: str) -> list[QueueEvent]:
-    async def query() -> list[QueueEvent]:
-        db = Database(async_database_url(deployment.database_url))
-        try:
-            async with db.session() as session:
-                statement = select(QueueEvent).order_by(col(QueueEvent.id))
-                for field, value in where.items():
-                    statement = statement.where(getattr(QueueEvent, field) == value)
-                return list((await session.exec(statement)).all())
-        finally:
-            await db.close()
-
-    return asyncio.run(query())
-
-
-def _events(deployment: Deployment, queue: str) -> list[tuple[str, str]]:
-    return [(e.event, e.agent) for e in _log(deployment, queue=queue)]
-
-
-def _agent_ready(deployment: Deployment, extension: str) -> bool:
-    states = [e.data.get("state") for e in _log(deployment, event="agent_state", agent=extension)]
-    return bool(states) and states[-1] == "ready"
-
-
-def _phones(
-    deployment: Deployment, tmp_path: Path, passwords: dict[str, str], *spec: tuple[str, bool]
-) -> list[SippAgent]:
-    """Start phones one after another, each logged in (ready) before the next."""
-    phones: list[SippAgent] = []
-    try:
-        for extension, answer in spec:
-            phone = SippAgent(deployment, tmp_path, extension, passwords[extension], answer=answer)
-            phones.append(phone)
-            wait_until(
-                lambda ext=extension: _agent_ready(deployment, ext),
-                timeout=20,
-                what=f"agent {extension} to be logged in and ready",
-            )
-    except BaseException:
-        for phone in phones:
-            phone.stop()
-        raise
-    return phones
-
-
 def _call(sipp: Sipp, tmp_path: Path, number: str, dialled: str, talk: float) -> Any:
     scenario = Caller(tmp_path).wait(talk).hang_up(tmp_path / f"caller-{number}.xml")
     return sipp.start(str(scenario), callers=[(number, "Caller")], dialled=dialled, calls=1)
 
 
-def _finished(process: Any) -> None:
-    out, _ = process.communicate(timeout=60)
-    assert process.returncode == 0, out[-3000:]
-
-
 def test_the_longest_idle_agent_answers_and_the_call_names_them(
     deployment: Deployment, acd: SwitchboardProcess, sipp: Sipp, tmp_path: Path, passwords: dict
 ) -> None:
-    phones = _phones(deployment, tmp_path, passwords, ("3101", True), ("3102", True))
+    started = phones(deployment, tmp_path, passwords, ("3101", True), ("3102", True))
     try:
-        _finished(_call(sipp, tmp_path, "0401110001", "701", talk=3))
+        finished(_call(sipp, tmp_path, "0401110001", "701", talk=3))
         wait_until(
-            lambda: ("completed", "3101") in _events(deployment, "support"),
+            lambda: ("completed", "3101") in events(deployment, "support"),
             timeout=15,
             what="the call to complete",
         )
-        assert _events(deployment, "support") == [
+        assert events(deployment, "support") == [
             ("entered", ""),
             ("offered", "3101"),
             ("answered", "3101"),
             ("completed", "3101"),
         ]
-        answered = _log(deployment, queue="support", event="answered")[0]
+        answered = queue_log(deployment, queue="support", event="answered")[0]
         assert answered.wait_seconds is not None and answered.wait_seconds < 5
 
         def record() -> dict | None:
@@ -178,22 +86,22 @@ def test_the_longest_idle_agent_answers_and_the_call_names_them(
         assert call["agent"] == "3101"
         assert call["disposition"] == "answered"
     finally:
-        for phone in phones:
+        for phone in started:
             phone.stop()
 
 
 def test_no_answer_rings_the_next_agent_and_sets_the_first_not_ready(
     deployment: Deployment, acd: SwitchboardProcess, sipp: Sipp, tmp_path: Path, passwords: dict
 ) -> None:
-    phones = _phones(deployment, tmp_path, passwords, ("3201", False), ("3202", True))
+    started = phones(deployment, tmp_path, passwords, ("3201", False), ("3202", True))
     try:
-        _finished(_call(sipp, tmp_path, "0401110002", "702", talk=6))
+        finished(_call(sipp, tmp_path, "0401110002", "702", talk=6))
         wait_until(
-            lambda: ("completed", "3202") in _events(deployment, "norep"),
+            lambda: ("completed", "3202") in events(deployment, "norep"),
             timeout=15,
             what="the call to complete with the second agent",
         )
-        assert _events(deployment, "norep") == [
+        assert events(deployment, "norep") == [
             ("entered", ""),
             ("offered", "3201"),
             ("no_answer", "3201"),
@@ -201,74 +109,74 @@ def test_no_answer_rings_the_next_agent_and_sets_the_first_not_ready(
             ("answered", "3202"),
             ("completed", "3202"),
         ]
-        last = _log(deployment, event="agent_state", agent="3201")[-1]
+        last = queue_log(deployment, event="agent_state", agent="3201")[-1]
         assert last.data == {"state": "not_ready", "reason": "no_answer"}
-        answered = _log(deployment, queue="norep", event="answered")[0]
+        answered = queue_log(deployment, queue="norep", event="answered")[0]
         assert answered.wait_seconds is not None and answered.wait_seconds >= 3
     finally:
-        for phone in phones:
+        for phone in started:
             phone.stop()
 
 
 def test_an_abandoned_call_is_logged_with_its_wait(
     deployment: Deployment, acd: SwitchboardProcess, sipp: Sipp, tmp_path: Path
 ) -> None:
-    _finished(_call(sipp, tmp_path, "0401110003", "703", talk=3))
+    finished(_call(sipp, tmp_path, "0401110003", "703", talk=3))
     wait_until(
-        lambda: ("abandoned", "") in _events(deployment, "empty"),
+        lambda: ("abandoned", "") in events(deployment, "empty"),
         timeout=15,
         what="the abandoned call in the queue log",
     )
-    assert _events(deployment, "empty") == [("entered", ""), ("abandoned", "")]
-    abandoned = _log(deployment, queue="empty", event="abandoned")[0]
+    assert events(deployment, "empty") == [("entered", ""), ("abandoned", "")]
+    abandoned = queue_log(deployment, queue="empty", event="abandoned")[0]
     assert abandoned.wait_seconds is not None and 2.5 <= abandoned.wait_seconds < 10
 
 
 def test_wrap_up_is_respected_before_the_next_call(
     deployment: Deployment, acd: SwitchboardProcess, sipp: Sipp, tmp_path: Path, passwords: dict
 ) -> None:
-    phones = _phones(deployment, tmp_path, passwords, ("3301", True))
+    started = phones(deployment, tmp_path, passwords, ("3301", True))
     try:
-        _finished(_call(sipp, tmp_path, "0401110004", "704", talk=1))
+        finished(_call(sipp, tmp_path, "0401110004", "704", talk=1))
         # the second caller waits through the agent's wrap-up, then talks briefly
-        _finished(_call(sipp, tmp_path, "0401110005", "704", talk=6))
+        finished(_call(sipp, tmp_path, "0401110005", "704", talk=6))
         wait_until(
-            lambda: _events(deployment, "solo").count(("completed", "3301")) == 2,
+            lambda: events(deployment, "solo").count(("completed", "3301")) == 2,
             timeout=20,
             what="both calls to complete",
         )
-        log = _log(deployment, queue="solo")
+        log = queue_log(deployment, queue="solo")
         first_done = next(e.at for e in log if e.event == "completed")
         second_offered = [e.at for e in log if e.event == "offered"][1]
         assert (second_offered - first_done).total_seconds() >= 3.5  # wrap-up is 4 s
-        states = [e.data["state"] for e in _log(deployment, event="agent_state", agent="3301")]
+        states = [e.data["state"] for e in queue_log(deployment, event="agent_state", agent="3301")]
         assert states[-5:] == ["on_call", "wrap_up", "ready", "on_call", "wrap_up"]
     finally:
-        for phone in phones:
+        for phone in started:
             phone.stop()
 
 
 def test_a_caller_overflows_after_the_max_wait(
     deployment: Deployment, acd: SwitchboardProcess, sipp: Sipp, tmp_path: Path, passwords: dict
 ) -> None:
-    phones = _phones(deployment, tmp_path, passwords, ("3401", True))
+    started = phones(deployment, tmp_path, passwords, ("3401", True))
     try:
-        _finished(_call(sipp, tmp_path, "0401110006", "705", talk=5))
+        finished(_call(sipp, tmp_path, "0401110006", "705", talk=5))
         wait_until(
-            lambda: ("completed", "3401") in _events(deployment, "backup"),
+            lambda: ("completed", "3401") in events(deployment, "backup"),
             timeout=15,
             what="the overflowed call to be answered in the backup queue",
         )
-        assert _events(deployment, "first") == [("entered", ""), ("overflowed", "")]
-        overflowed = _log(deployment, queue="first", event="overflowed")[0]
+        assert events(deployment, "first") == [("entered", ""), ("overflowed", "")]
+        overflowed = queue_log(deployment, queue="first", event="overflowed")[0]
         assert overflowed.data == {"to_queue": "backup"}
-        assert _events(deployment, "backup") == [
+        assert events(deployment, "backup") == [
             ("offered", "3401"),
             ("answered", "3401"),
             ("completed", "3401"),
         ]
-        answered = _log(deployment, queue="backup", event="answered")[0]
+        answered = queue_log(deployment, queue="backup", event="answered")[0]
         assert answered.wait_seconds is not None and answered.wait_seconds >= 2
     finally:
-        for phone in phones:
+        for phone in started:
             phone.stop()

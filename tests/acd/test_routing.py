@@ -5,6 +5,14 @@ from __future__ import annotations
 import pytest
 
 from pbx.acd.agent_state import AgentEvent, AgentState, IllegalAgentTransition, transition
+from pbx.acd.announcements import (
+    DEFAULT_HANDLING_SECONDS,
+    POSITION,
+    WAIT_MINUTES,
+    WAIT_SHORT,
+    announcement,
+    estimated_wait,
+)
 from pbx.acd.errors import UnknownQueue
 from pbx.acd.routing import (
     AgentChanged,
@@ -13,6 +21,7 @@ from pbx.acd.routing import (
     Offer,
     Overflow,
     QueueSpec,
+    RingAll,
     Router,
     Strategy,
 )
@@ -146,3 +155,108 @@ def test_chat_capacity_is_counted_per_channel() -> None:
 def test_unknown_queue_is_refused() -> None:
     with pytest.raises(UnknownQueue, match="no queue is named 'nope'"):
         Router().enqueue("c", "nope", 0)
+
+
+def test_ring_all_rings_every_ready_agent_and_the_first_to_answer_takes_it() -> None:
+    queues = [QueueSpec("all", strategy=Strategy.RING_ALL, no_answer=20)]
+    agents = [AgentSpec(a, queues=("all",)) for a in "abc"]
+    router = Router(queues, agents)
+    _ready(router, "c", "a")  # b stays logged out
+    router.enqueue("call", "all", 5)
+    assert router.step(5) == [RingAll("call", ("c", "a"), "all", 20)]
+    assert router.agent("a").state is AgentState.OFFERED
+    router.enqueue("later", "all", 6)
+    assert router.step(6) == []  # everyone free is ringing for the first caller
+    assert router.answered("call", 7, "a") == AgentChanged("a", AgentState.ON_CALL, "")
+    assert router.take_released() == [AgentChanged("c", AgentState.READY, "")]
+    assert router.step(7) == [RingAll("later", ("c",), "all", 20)]
+
+
+def test_ring_all_without_an_answer_keeps_everyone_ready_and_rings_again() -> None:
+    router = Router(
+        [QueueSpec("all", strategy=Strategy.RING_ALL)],
+        [AgentSpec(a, queues=("all",)) for a in "ab"],
+    )
+    _ready(router, "a", "b")
+    router.enqueue("call", "all", 2)
+    router.step(2)
+    assert router.no_answer("call", 17) is None
+    assert [c.state for c in router.take_released()] == [AgentState.READY] * 2
+    assert router.step(17) == [RingAll("call", ("a", "b"), "all", 15)]
+    _contact, changed = router.withdraw("call", 18)
+    assert changed is None
+    assert [c.agent for c in router.take_released()] == ["a", "b"]
+    assert router.agent("b").state is AgentState.READY
+
+
+def test_a_contact_s_own_skills_narrow_the_agents() -> None:
+    agents = [
+        AgentSpec("a", skills={"sv": 2}, queues=("q",)),
+        AgentSpec("b", skills={"sv": 6, "billing": 1}, queues=("q",)),
+    ]
+    router = Router([QueueSpec("q")], agents)
+    _ready(router, "a", "b")
+    router.enqueue("swedish", "q", 3, skills={"sv": 5})
+    assert _offers(router.step(3)) == [("swedish", "b")]
+
+
+def test_handling_times_feed_the_estimated_wait() -> None:
+    router = Router([QueueSpec("q", wrapup=10)], [AgentSpec(a, queues=("q",)) for a in "ab"])
+    _ready(router, "a", "b")
+    for n, talk in enumerate((50, 110)):
+        router.enqueue(f"c{n}", "q", 100 * n)
+        router.step(100 * n)
+        router.answered(f"c{n}", 100 * n)
+        router.ended(f"c{n}", 100 * n + talk)
+    assert router.handling_times("q") == [60, 120]  # talk + wrap-up
+    assert router.serving("q") == 2
+    # position 3, mean handling 90 s, two agents: 3 * 90 / 2
+    assert estimated_wait(3, router.handling_times("q"), router.serving("q")) == 135
+    assert estimated_wait(1, [], 0) == DEFAULT_HANDLING_SECONDS
+
+
+def test_announcements_are_spoken_in_the_caller_s_language() -> None:
+    said = announcement(2, [150.0], 1, "fi")
+    assert said.estimated_seconds == 300
+    assert [p.text for p in said.prompts()] == [
+        "Olet jonossa sijalla 2. Arvioitu odotusaikasi on noin 5 minuuttia."
+    ]
+    assert announcement(1, [20.0], 2, "sv").prompts()[0].text == (
+        "Du är nummer 1 i kön. Du får svar inom en minut."
+    )
+    assert announcement(1, [], 1, "de").prompts()[0].language == "en"
+    for table in (POSITION, WAIT_MINUTES, WAIT_SHORT):
+        assert set(table) == {"en", "fi", "sv", "uk"}
+
+
+def test_a_callback_keeps_the_caller_s_place() -> None:
+    router = Router([QueueSpec("q")], [AgentSpec("a", queues=("q",))])
+    router.enqueue("one", "q", 1)
+    router.enqueue("two", "q", 2)
+    router.enqueue("three", "q", 3)
+    router.replace("two", "callback-two")
+    assert router.position("callback-two") == 2
+    _ready(router, "a", at=4)
+    served = []
+    for now in (4, 40, 80):  # each after the previous call and its wrap-up
+        (offer,) = _offers(router.step(now))
+        served.append(offer[0])
+        router.answered(offer[0], now)
+        router.ended(offer[0], now + 1)
+    assert served == ["one", "callback-two", "three"]
+
+
+def test_ring_all_sets_only_refusing_phones_not_ready() -> None:
+    router = Router(
+        [QueueSpec("all", strategy=Strategy.RING_ALL)],
+        [AgentSpec(a, queues=("all",)) for a in "ab"],
+    )
+    _ready(router, "a", "b")
+    router.enqueue("call", "all", 2)
+    router.step(2)
+    router.no_answer("call", 3, refused=["b"])
+    assert router.take_released() == [
+        AgentChanged("b", AgentState.NOT_READY, "no_answer"),
+        AgentChanged("a", AgentState.READY, ""),
+    ]
+    assert router.step(3) == [RingAll("call", ("a",), "all", 15)]

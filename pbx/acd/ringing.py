@@ -1,0 +1,101 @@
+"""Ring-all over ARI: one leg per agent's phone, originated at once; the first answered
+leg takes the caller and every other leg is hung up (the phones stop ringing).
+
+Every leg is attached to the caller's call before it is originated, so its events arrive
+on the caller's one ordered queue like a single offer's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+
+from pbx.acd.queue_log import QueueEventKind
+from pbx.acd.service import AcdRingAll, AcdService
+from pbx.ari.errors import AriError
+from pbx.ari.models import ChannelDestroyed, StasisStart
+from pbx.call import Call, CallEnded
+
+log = logging.getLogger(__name__)
+
+AttachLeg = Callable[[str, Call], None]
+DetachLeg = Callable[[str], None]
+
+
+class RingAllOffer:
+    def __init__(self, acd: AcdService, attach: AttachLeg, detach: DetachLeg) -> None:
+        self.acd = acd
+        self.attach = attach
+        self.detach = detach
+
+    async def ring(self, call: Call, offer: AcdRingAll) -> tuple[str, str] | None:
+        """(agent, leg) of the first phone answered (the caller's task then records the
+        answer, which frees the others); None when none answered in time (the contact
+        then waits again at its place, the agents stay ready)."""
+        acd = self.acd
+        queue = acd.router.contact(call.id).queue
+        legs: dict[str, str] = {}  # leg -> agent
+        refused: list[str] = []  # phones that could not ring or turned the call down
+        for agent in offer.agents:
+            await acd.log.record(
+                QueueEventKind.OFFERED,
+                queue=queue,
+                contact=call.id,
+                agent=agent,
+                ring_all=True,
+                routing_ms=offer.routing_ms,
+            )
+            leg = f"{call.id}-{uuid.uuid4().hex[:8]}"
+            self.attach(leg, call)
+            try:
+                await call.ari.originate(
+                    f"PJSIP/{agent}",
+                    leg,
+                    app_args="agent",
+                    caller_id=call.caller_number,
+                    timeout=max(1, round(offer.timeout)) + 5,
+                    originator=call.id,
+                )
+            except AriError as exc:  # unregistered or unreachable: the others still ring
+                log.warning("cannot ring agent %s for call %s: %s", agent, call.id, exc)
+                self.detach(leg)
+                refused.append(agent)
+                continue
+            legs[leg] = agent
+        deadline = acd.now() + offer.timeout
+        try:
+            while legs:
+                event = await call.wait_for(
+                    lambda e: (
+                        isinstance(e, StasisStart | ChannelDestroyed) and e.channel.id in legs
+                    ),  # type: ignore[attr-defined]
+                    max(0.0, deadline - acd.now()),
+                )
+                if event is None:
+                    break
+                leg = event.channel.id  # type: ignore[attr-defined]
+                if isinstance(event, ChannelDestroyed):
+                    refused.append(legs.pop(leg))
+                    continue
+                agent = legs.pop(leg)
+                await self._hang_up(call, legs)
+                return agent, leg
+        except CallEnded:
+            await self._hang_up(call, legs)
+            raise
+        await self._hang_up(call, legs)
+        for agent in offer.agents:
+            await acd.log.record(
+                QueueEventKind.NO_ANSWER, queue=queue, contact=call.id, agent=agent, ring_all=True
+            )
+        await acd.agent_changed(acd.router.no_answer(call.id, acd.now(), refused))
+        return None
+
+    @staticmethod
+    async def _hang_up(call: Call, legs: dict[str, str]) -> None:
+        for leg in list(legs):
+            with contextlib.suppress(AriError):
+                await call.ari.hangup(leg)
+        legs.clear()

@@ -1,0 +1,632 @@
+"""The agent API against real calls: agents' states, hold (the caller leaves the bridge
+for music), mute, hang up and a blind transfer to another queue, answered by SIPp agent
+phones; who may act on whom; and what the queue log says."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.acd.acd_setup import agent_states, finished, phones, provision, queue_log
+from tests.harness import (
+    ROOT,
+    Deployment,
+    Sipp,
+    SwitchboardProcess,
+    free_media_ports,
+    free_port,
+    running,
+    wait_until,
+)
+from tests.scenarios import Caller
+
+pytestmark = pytest.mark.usefixtures("no_channels_left")
+
+FLOWS = ROOT / "tests" / "acd" / "flows_control"
+QUEUES: dict[str, dict[str, Any]] = {
+    "ctl": {"wrapup_seconds": 1, "no_answer_seconds": 10},
+    "ctl_next": {"wrapup_seconds": 1, "no_answer_seconds": 10},
+    "ctl_rec": {"wrapup_seconds": 1, "no_answer_seconds": 10},  # recorded (set by the CLI)
+}
+AGENTS: dict[str, dict[str, Any]] = {
+    "3601": {"queues": ["ctl", "ctl_rec"]},
+    "3602": {"queues": ["ctl_next"]},
+    "3603": {"queues": []},
+}  # 3603: a supervisor's phone
+DIALLED = "711"  # routes.yaml: straight into the queue "ctl"
+OUTSIDE = free_port(socket.SOCK_DGRAM)  # the phone of a number outside
+
+_RESPONSE = """  <send{retrans}><![CDATA[
+SIP/2.0 {status}
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[service]@[local_ip]:[local_port]>
+{body}]]></send>
+"""
+_SDP = """Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=outside 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+"""
+_BYE = """  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From:[$us]
+To:[$them]
+[last_Call-ID:]
+CSeq: 1 BYE
+Contact: <sip:[service]@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <recv response="200"/>
+"""
+
+
+def _outside(tmp_path: Path, *, answer: bool, talk_ms: int | None = None) -> Any:
+    """The phone of a number outside: busy (486), or answering and then hanging up after
+    ``talk_ms`` (or waiting for the other side's BYE when None)."""
+    if not answer:
+        steps = _RESPONSE.format(retrans="", status="486 Busy Here", body="Content-Length: 0\n")
+        steps += '  <recv request="ACK"/>\n'
+    else:
+        steps = _RESPONSE.format(retrans="", status="180 Ringing", body="Content-Length: 0\n")
+        steps += _RESPONSE.format(retrans=' retrans="500"', status="200 OK", body=_SDP)
+        if talk_ms is None:
+            steps += '  <recv request="ACK"/>\n  <recv request="BYE"/>\n'
+            steps += _RESPONSE.format(retrans="", status="200 OK", body="Content-Length: 0\n")
+        else:
+            steps += (
+                '  <recv request="ACK"><action>'
+                '<ereg regexp=".*" search_in="hdr" header="From:" assign_to="them"/>'
+                '<ereg regexp=".*" search_in="hdr" header="To:" assign_to="us"/>'
+                "</action></recv>\n"
+            )
+            steps += f'  <pause milliseconds="{talk_ms}"/>\n' + _BYE
+    scenario = tmp_path / f"outside-{answer}-{talk_ms}.xml"
+    scenario.write_text(
+        '<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="outside">\n'
+        '  <recv request="INVITE" rrs="true"/>\n' + steps + "</scenario>\n"
+    )
+    command = [
+        "sipp", "-sf", str(scenario), "-m", "1", "-i", "127.0.0.1",
+        "-p", str(OUTSIDE), "-mp", str(free_media_ports()), "-nostdin",
+        "-timeout", "90", "-timeout_error", "-trace_err",
+        "-error_file", str(tmp_path / "outside-errors.log"),
+    ]  # fmt: skip
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path
+    )
+
+
+@pytest.fixture(scope="module")
+def passwords(deployment: Deployment) -> Iterator[dict[str, str]]:
+    try:
+        yield asyncio.run(provision(deployment, QUEUES, AGENTS))
+    finally:
+        asyncio.run(provision(deployment, QUEUES, AGENTS, remove=True))
+
+
+@pytest.fixture(scope="module")
+def acd(deployment: Deployment, passwords: dict[str, str]) -> Iterator[SwitchboardProcess]:
+    env = {
+        "SWITCHBOARD_CALLS__HANDLER": "flows",
+        "SWITCHBOARD_IVR__FLOWS_DIR": str(FLOWS),
+        # numbers outside are reached through the trunk: here a SIPp phone on this port
+        "SWITCHBOARD_CALLS__CALLBACK_DIAL": f"PJSIP/trunk/sip:{{number}}@127.0.0.1:{OUTSIDE}",
+    }
+    with running(deployment, **env) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def agent_phones(
+    deployment: Deployment,
+    acd: SwitchboardProcess,
+    passwords: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """Every agent's phone, registered (so logged in and ready) for the whole module."""
+    workdir = tmp_path_factory.mktemp("phones")
+    started = phones(deployment, workdir, passwords, *((ext, True) for ext in AGENTS))
+    try:
+        yield
+    finally:
+        for phone in started:
+            phone.stop()
+
+
+def _client(deployment: Deployment, token: str) -> httpx.Client:
+    return httpx.Client(
+        base_url=f"http://127.0.0.1:{deployment.web_port}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=15,
+    )
+
+
+@pytest.fixture(scope="module")
+def tokens(deployment: Deployment, acd: SwitchboardProcess) -> dict[str, str]:
+    """An API token per agent, acting as the web user linked to that agent."""
+    found: dict[str, str] = {}
+    with deployment.api() as api:
+        for extension in AGENTS:
+            user = api.post(
+                "/api/users",
+                json={
+                    "email": f"agent{extension}@example.org",
+                    "name": f"Person {extension}",
+                    "role": "supervisor" if extension == "3603" else "agent",
+                },
+            )
+            assert user.status_code == 201, user.text
+            user_id = user.json()["id"]
+            linked = api.put(f"/api/agents/{extension}/user", json={"user_id": user_id})
+            assert linked.status_code == 200, linked.text
+            assert linked.json()["user_id"] == user_id
+            token = api.post("/api/tokens", json={"user_id": user_id, "name": "desk"})
+            assert token.status_code == 201, token.text
+            found[extension] = token.json()["token"]
+    return found
+
+
+def _agent(deployment: Deployment, extension: str) -> dict[str, Any]:
+    with deployment.api() as api:
+        response = api.get(f"/api/agents/{extension}")
+    assert response.status_code == 200, response.text
+    agent: dict[str, Any] = response.json()
+    return agent
+
+
+def _ari(deployment: Deployment, path: str) -> Any:
+    """What Asterisk itself reports over ARI (bridges, channels)."""
+    password = deployment.secrets()["ari_password"]
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{deployment.http_port}/ari",
+        auth=("switchboard", password),
+        timeout=10,
+    ) as ari:
+        return ari.get(path).json()
+
+
+def _bridged_channels(deployment: Deployment, caller_channel: str) -> list[list[str]]:
+    """The channel lists of Asterisk's bridges."""
+    return [bridge["channels"] for bridge in _ari(deployment, "/bridges")]
+
+
+def _caller_waits_for_bye(sipp: Sipp, tmp_path: Path, number: str) -> Any:
+    scenario = Caller(tmp_path).await_hangup(tmp_path / f"caller-{number}.xml", timeout=60)
+    return sipp.start(str(scenario), callers=[(number, "Caller")], dialled=DIALLED, calls=1)
+
+
+def _on_call(deployment: Deployment, extension: str) -> dict[str, Any] | None:
+    call = _agent(deployment, extension)["call"]
+    return call if call else None
+
+
+def test_an_agent_sets_their_state_and_others_cannot(
+    deployment: Deployment,
+    acd: SwitchboardProcess,
+    tmp_path: Path,
+    agent_phones: None,
+    tokens: dict[str, str],
+) -> None:
+    with deployment.api() as api:
+        listed = {a["extension"]: a for a in api.get("/api/agents").json()}
+        missing = api.post("/api/agents/3999/ready")
+    assert listed["3601"]["state"] == "ready"
+    assert listed["3601"]["call"] is None
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "no agent has extension 3999"
+    with _client(deployment, tokens["3601"]) as me:
+        paused = me.post("/api/agents/3601/not-ready", json={"reason": "lunch"})
+        assert paused.status_code == 200, paused.text
+        assert (paused.json()["state"], paused.json()["reason"]) == ("not_ready", "lunch")
+        bad = me.post("/api/agents/3601/not-ready", json={"reason": "Lunch break!"})
+        assert bad.status_code == 422
+        assert me.post("/api/agents/3601/ready").json()["state"] == "ready"
+        other = me.post("/api/agents/3602/not-ready", json={"reason": "lunch"})
+        assert other.status_code == 403
+        assert "only on your own agent" in other.json()["detail"]
+        no_call = me.post("/api/agents/3601/call/hold")
+        assert no_call.status_code == 409
+        assert no_call.json()["detail"] == "agent 3601 has no call in progress"
+        assert me.post("/api/agents/3601/logout").json()["state"] == "logged_out"
+        assert me.post("/api/agents/3601/ready").json()["state"] == "ready"
+    states = [
+        (e.data["state"], e.data["reason"])
+        for e in queue_log(deployment, event="agent_state", agent="3601")
+    ]
+    assert states[-5:] == [
+        ("not_ready", "lunch"),
+        ("ready", ""),
+        ("logged_out", ""),
+        ("not_ready", "logged_in"),
+        ("ready", ""),
+    ]
+
+
+def test_hold_mute_and_hang_up_from_the_api(
+    deployment: Deployment,
+    acd: SwitchboardProcess,
+    sipp: Sipp,
+    tmp_path: Path,
+    agent_phones: None,
+    tokens: dict[str, str],
+) -> None:
+    caller = _caller_waits_for_bye(sipp, tmp_path, "0401120001")
+    call = wait_until(
+        lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
+    )
+    channel = call["channel_id"]
+    assert call["caller_number"] == "0401120001"
+    assert [channel in chans for chans in _bridged_channels(deployment, channel)] == [True]
+    with _client(deployment, tokens["3601"]) as me:
+        held = me.post("/api/agents/3601/call/hold")
+        assert held.status_code == 200, held.text
+        assert held.json()["call"]["held"] is True
+        # the caller left the bridge (for music); the agent's leg is alone in it
+        bridges = _bridged_channels(deployment, channel)
+        assert len(bridges) == 1 and channel not in bridges[0] and len(bridges[0]) == 1
+        again = me.post("/api/agents/3601/call/hold")
+        assert again.status_code == 409
+        assert again.json()["detail"] == "the caller is already on hold"
+        resumed = me.post("/api/agents/3601/call/resume")
+        assert resumed.json()["call"]["held"] is False
+        bridges = _bridged_channels(deployment, channel)
+        assert len(bridges) == 1 and channel in bridges[0] and len(bridges[0]) == 2
+        assert me.post("/api/agents/3601/call/mute").json()["call"]["muted"] is True
+        assert me.post("/api/agents/3601/call/unmute").json()["call"]["muted"] is False
+        with _client(deployment, tokens["3602"]) as stranger:
+            assert stranger.post("/api/agents/3601/call/hangup").status_code == 403
+        hung_up = me.post("/api/agents/3601/call/hangup")
+        assert hung_up.status_code == 200, hung_up.text
+    finished(caller)  # the caller got the BYE
+    wait_until(
+        lambda: any(e.event == "completed" for e in queue_log(deployment, contact_id=channel)),
+        timeout=15,
+        what="the call to complete",
+    )
+    assert [e.event for e in queue_log(deployment, contact_id=channel)] == [
+        "entered",
+        "offered",
+        "answered",
+        "held",
+        "resumed",
+        "muted",
+        "unmuted",
+        "agent_hangup",
+        "completed",
+    ]
+    wait_until(
+        lambda: agent_states(deployment, "3601")[-1:] == ["ready"],
+        timeout=10,
+        what="wrap-up to end",
+    )
+    assert _agent(deployment, "3601")["call"] is None
+
+
+def test_a_blind_transfer_to_a_queue_reaches_an_agent_there(
+    deployment: Deployment,
+    acd: SwitchboardProcess,
+    sipp: Sipp,
+    tmp_path: Path,
+    agent_phones: None,
+    tokens: dict[str, str],
+) -> None:
+    caller = _caller_waits_for_bye(sipp, tmp_path, "0401120002")
+    call = wait_until(
+        lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
+    )
+    channel = call["channel_id"]
+    with _client(deployment, tokens["3601"]) as me:
+        nowhere = me.post("/api/agents/3601/call/transfer-to-queue", json={"queue": "nowhere"})
+        assert nowhere.status_code == 422
+        assert nowhere.json()["detail"] == "no queue is named 'nowhere'"
+        moved = me.post("/api/agents/3601/call/transfer-to-queue", json={"queue": "ctl_next"})
+        assert moved.status_code == 200, moved.text
+    taken = wait_until(
+        lambda: _on_call(deployment, "3602"), timeout=20, what="agent 3602 on the call"
+    )
+    assert taken["channel_id"] == channel and taken["queue"] == "ctl_next"
+    assert _agent(deployment, "3601")["call"] is None
+    with _client(deployment, tokens["3602"]) as them:
+        assert them.post("/api/agents/3602/call/hangup").status_code == 200
+    finished(caller)
+    wait_until(
+        lambda: (
+            ("completed", "3602")
+            in [(e.event, e.agent) for e in queue_log(deployment, contact_id=channel)]
+        ),
+        timeout=15,
+        what="the transferred call to complete",
+    )
+    log = [(e.queue, e.event, e.agent) for e in queue_log(deployment, contact_id=channel)]
+    assert log == [
+        ("ctl", "entered", ""),
+        ("ctl", "offered", "3601"),
+        ("ctl", "answered", "3601"),
+        ("ctl", "transferred", "3601"),
+        ("ctl", "completed", "3601"),
+        ("ctl_next", "entered", ""),
+        ("ctl_next", "offered", "3602"),
+        ("ctl_next", "answered", "3602"),
+        ("ctl_next", "agent_hangup", "3602"),
+        ("ctl_next", "completed", "3602"),
+    ]
+    transferred = queue_log(deployment, contact_id=channel, event="transferred")[0]
+    assert transferred.data == {"kind": "queue", "target": "ctl_next"}
+
+
+def test_a_supervisor_listens_through_a_snoop_and_then_barges_in(
+    deployment: Deployment,
+    acd: SwitchboardProcess,
+    sipp: Sipp,
+    tmp_path: Path,
+    agent_phones: None,
+    tokens: dict[str, str],
+) -> None:
+    caller = _caller_waits_for_bye(sipp, tmp_path, "0401120003")
+    call = wait_until(
+        lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
+    )
+    channel = call["channel_id"]
+    with _client(deployment, tokens["3601"]) as agent:
+        refused = agent.post("/api/agents/3601/call/listen", json={})
+        assert refused.status_code == 403
+    with _client(deployment, tokens["3603"]) as lead:
+        listening = lead.post("/api/agents/3601/call/listen", json={})  # rings their own phone
+        assert listening.status_code == 200, listening.text
+        itself = lead.post("/api/agents/3601/call/listen", json={"extension": "3601"})
+        assert itself.status_code == 422
+
+    def snooped() -> list[list[str]] | None:
+        """The supervisor's phone bridged with a snoop channel (Asterisk's Snoop/...)."""
+        snoops = {c["id"] for c in _ari(deployment, "/channels") if c["name"].startswith("Snoop/")}
+        pairs = [
+            chans
+            for chans in _bridged_channels(deployment, channel)
+            if len(chans) == 2 and snoops & set(chans) and any("-sv-" in c for c in chans)
+        ]
+        return pairs or None
+
+    wait_until(snooped, timeout=20, what="the supervisor to hear the call through a snoop")
+    main = [chans for chans in _bridged_channels(deployment, channel) if channel in chans]
+    assert len(main[0]) == 2  # listening: the caller and the agent alone in their bridge
+    with _client(deployment, tokens["3603"]) as lead:
+        barged = lead.post("/api/agents/3601/call/barge", json={"extension": "3603"})
+        assert barged.status_code == 200, barged.text
+    wait_until(
+        lambda: any(
+            channel in chans and len(chans) == 3 for chans in _bridged_channels(deployment, channel)
+        ),
+        timeout=20,
+        what="the supervisor to join the call's bridge",
+    )
+    with _client(deployment, tokens["3601"]) as agent:
+        assert agent.post("/api/agents/3601/call/hangup").status_code == 200
+    finished(caller)
+    wait_until(
+        lambda: not _ari(deployment, "/channels"),
+        timeout=15,
+        what="every channel (supervisor legs and snoops too) to be gone",
+    )
+    supervised = queue_log(deployment, contact_id=channel, event="supervised")
+    assert [e.data for e in supervised] == [
+        {"supervisor": "3603", "mode": "listen"},
+        {"supervisor": "3603", "mode": "barge"},
+    ]
+
+
+def test_an_agent_adds_another_agent_to_a_three_way_call(
+    deployment: Deployment,
+    acd: SwitchboardProcess,
+    sipp: Sipp,
+    tmp_path: Path,
+    agent_phones: None,
+    tokens: dict[str, str],
+) -> None:
+    caller = _caller_waits_for_bye(sipp, tmp_path, "0401120004")
+    call = wait_until(
+        lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
+    )
+    channel = call["channel_id"]
+    with _client(deployment, tokens["3601"]) as me:
+        myself = me.post("/api/agents/3601/call/conference", json={"extension": "3601"})
+        assert myself.status_code == 422
+        added = me.post("/api/agents/3601/call/conference", json={"extension": "3602"})
+        assert added.status_code == 200, added.text
+        wait_until(
+            lambda: any(
+                channel in chans and len(chans) == 3
+                for chans in _bridged_channels(deployment, channel)
+            ),
+            timeout=20,
+            what="the third party to join the call's bridge",
+        )
+        assert me.post("/api/agents/3601/call/hangup").status_code == 200
+    finished(caller)
+    wait_until(
+        lambda: not _ari(deployment, "/channels"),
+        timeout=15,
+        what="every channel of the three-way call to be gone",
+    )
+    conferenced = queue_log(deployment, contact_id=channel, event="conferenced")
+    assert [(e.agent, e.data) for e in conferenced] == [("3601", {"target": "3602"})]
+
+
+def test_a_recorded_queue_files_the_conversation_on_the_calls_ticket_entry(
+    deployment: Deployment,
+    acd: SwitchboardProcess,
+    sipp: Sipp,
+    tmp_path: Path,
+    agent_phones: None,
+) -> None:
+    unknown = deployment.cli("queue", "set", "nope", "--record")
+    assert unknown.returncode != 0 and "no queue is named 'nope'" in unknown.stderr
+    recorded = deployment.cli("queue", "set", "ctl_rec", "--record")
+    assert recorded.returncode == 0, recorded.stderr
+    assert "recorded" in recorded.stdout
+    # the caller talks with the agent for four seconds, then hangs up
+    scenario = Caller(tmp_path).wait(4).hang_up(tmp_path / "recorded.xml")
+    caller = sipp.start(str(scenario), callers=[("0401120005", "Caller")], dialled="712", calls=1)
+    finished(caller)
+
+    def ticket() -> dict[str, Any] | None:
+        with deployment.api() as api:
+            items = api.get("/api/calls", params={"limit": 200}).json()["items"]
+        done = [c for c in items if c["caller_number"] == "0401120005" and c["ticket_id"]]
+        if not done:
+            return None
+        detail = deployment.ticket(done[0]["ticket_id"])
+        return detail if detail["attachments"] else None
+
+    detail = wait_until(ticket, timeout=60, what="the recording on the call's ticket")
+    (entry,) = [e for e in detail["entries"] if e["kind"] == "call"]
+    (audio,) = detail["attachments"]
+    assert audio["entry_id"] == entry["id"]
+    assert audio["content_type"] == "audio/wav"
+    assert audio["size"] > 32000  # over two seconds of 8 kHz, 16-bit audio
+    with deployment.api() as api:
+        download = api.get(f"/api/attachments/{audio['id']}")
+    assert download.status_code == 200 and download.content[:4] == b"RIFF"
+    (started,) = [e for e in queue_log(deployment, queue="ctl_rec") if e.event == "recording"]
+    assert started.agent == "3601" and started.data["recording"].endswith(".wav")
+
+
+def _events_of(deployment: Deployment, channel: str) -> list[str]:
+    return [e.event for e in queue_log(deployment, contact_id=channel)]
+
+
+def test_a_blind_transfer_to_a_number_connects_the_caller_and_frees_the_agent(
+    deployment: Deployment,
+    acd: SwitchboardProcess,
+    sipp: Sipp,
+    tmp_path: Path,
+    agent_phones: None,
+    tokens: dict[str, str],
+) -> None:
+    outside = _outside(tmp_path, answer=True, talk_ms=3000)
+    caller = _caller_waits_for_bye(sipp, tmp_path, "0401120006")
+    call = wait_until(
+        lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
+    )
+    channel = call["channel_id"]
+    with _client(deployment, tokens["3601"]) as me:
+        bad = me.post("/api/agents/3601/call/transfer", json={"number": "call me"})
+        assert bad.status_code == 422
+        moved = me.post("/api/agents/3601/call/transfer", json={"number": "0509876543"})
+        assert moved.status_code == 200, moved.text
+    wait_until(
+        lambda: any(
+            channel in chans and any("-tr-" in c for c in chans) and len(chans) == 2
+            for chans in _bridged_channels(deployment, channel)
+        ),
+        timeout=20,
+        what="the caller to talk with the number",
+    )
+    wait_until(lambda: _agent(deployment, "3601")["call"] is None, timeout=10, what="agent free")
+    finished(outside)  # the number hung up after talking ...
+    finished(caller)  # ... and the caller got the BYE
+    wait_until(
+        lambda: "completed" in _events_of(deployment, channel), timeout=15, what="completion"
+    )
+    assert _events_of(deployment, channel) == [
+        "entered",
+        "offered",
+        "answered",
+        "transferred",
+        "completed",
+    ]
+    (moved_log,) = queue_log(deployment, contact_id=channel, event="transferred")
+    assert moved_log.data == {"kind": "number", "target": "0509876543", "mode": "blind"}
+
+
+def test_attended_transfers_fail_back_cancel_and_complete(
+    deployment: Deployment,
+    acd: SwitchboardProcess,
+    sipp: Sipp,
+    tmp_path: Path,
+    agent_phones: None,
+    tokens: dict[str, str],
+) -> None:
+    caller = _caller_waits_for_bye(sipp, tmp_path, "0401120007")
+    call = wait_until(
+        lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
+    )
+    channel = call["channel_id"]
+
+    def with_agent() -> bool:
+        return any(
+            channel in chans and len(chans) == 2 and not any("-tr-" in c for c in chans)
+            for chans in _bridged_channels(deployment, channel)
+        )
+
+    def consulting() -> bool:
+        bridges = _bridged_channels(deployment, channel)
+        return not any(channel in chans for chans in bridges) and any(
+            any("-tr-" in c for c in chans) and len(chans) == 2 for chans in bridges
+        )
+
+    attended = {"number": "0501112222", "attended": True}
+    with _client(deployment, tokens["3601"]) as me:
+        # a busy number: the caller comes back to the agent
+        busy = _outside(tmp_path, answer=False)
+        assert me.post("/api/agents/3601/call/transfer", json=attended).status_code == 200
+        wait_until(
+            lambda: "transfer_failed" in _events_of(deployment, channel),
+            timeout=20,
+            what="the busy number to fail the transfer",
+        )
+        finished(busy)
+        wait_until(with_agent, timeout=10, what="the caller back with the agent")
+        assert me.post("/api/agents/3601/call/transfer/complete").status_code == 409
+        # the number answers, the agent talks with it (the caller on hold) and cancels
+        answering = _outside(tmp_path, answer=True)
+        assert me.post("/api/agents/3601/call/transfer", json=attended).status_code == 200
+        wait_until(consulting, timeout=20, what="the agent to consult the number")
+        again = me.post("/api/agents/3601/call/transfer", json=attended)
+        assert again.status_code == 409
+        assert me.post("/api/agents/3601/call/transfer/cancel").status_code == 200
+        finished(answering)  # the number got the BYE
+        wait_until(with_agent, timeout=10, what="the caller back with the agent")
+        # and once more, completed: the caller talks with the number, the agent is free
+        talking = _outside(tmp_path, answer=True, talk_ms=4000)
+        assert me.post("/api/agents/3601/call/transfer", json=attended).status_code == 200
+        wait_until(consulting, timeout=20, what="the agent to consult the number")
+        done = me.post("/api/agents/3601/call/transfer/complete")
+        assert done.status_code == 200, done.text
+    wait_until(lambda: _agent(deployment, "3601")["call"] is None, timeout=10, what="agent free")
+    finished(talking)
+    finished(caller)
+    wait_until(
+        lambda: "completed" in _events_of(deployment, channel), timeout=15, what="completion"
+    )
+    assert _events_of(deployment, channel) == [
+        "entered",
+        "offered",
+        "answered",
+        "transfer_failed",
+        "consulting",
+        "transfer_cancelled",
+        "consulting",
+        "transferred",
+        "completed",
+    ]
+    (moved,) = queue_log(deployment, contact_id=channel, event="transferred")
+    assert moved.data == {"kind": "number", "target": "0501112222", "mode": "attended"}

@@ -1,0 +1,186 @@
+"""A callback that keeps the caller's place, with SIPp callers, a SIPp agent phone and a
+SIPp "customer" phone the ACD dials back through the trunk."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.acd.acd_setup import events, finished, phones, provision, queue_log
+from tests.harness import (
+    ROOT,
+    Deployment,
+    Sipp,
+    SwitchboardProcess,
+    free_media_ports,
+    free_port,
+    running,
+    wait_until,
+)
+from tests.scenarios import Caller
+
+pytestmark = pytest.mark.usefixtures("no_channels_left")
+
+QUEUES: dict[str, dict[str, Any]] = {
+    "callbacks": {"callback_key": "5", "wrapup_seconds": 1, "no_answer_seconds": 10},
+}
+AGENTS: dict[str, dict[str, Any]] = {"3701": {"queues": ["callbacks"]}}
+CUSTOMER_PORT = free_port(socket.SOCK_DGRAM)
+
+# The customer's phone: answers the callback, talks three seconds and hangs up.
+CUSTOMER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="callback customer">
+  <recv request="INVITE" rrs="true"/>
+  <send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[service]@[local_ip]:[local_port]>
+Content-Length: 0
+]]></send>
+  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[service]@[local_ip]:[local_port]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=customer 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+]]></send>
+  <recv request="ACK">
+    <action>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="them"/>
+      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="us"/>
+    </action>
+  </recv>
+  <pause milliseconds="3000"/>
+  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From:[$us]
+To:[$them]
+[last_Call-ID:]
+CSeq: 1 BYE
+Contact: <sip:[service]@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <recv response="200"/>
+</scenario>
+"""
+
+
+@pytest.fixture(scope="module")
+def passwords(deployment: Deployment) -> Iterator[dict[str, str]]:
+    try:
+        yield asyncio.run(provision(deployment, QUEUES, AGENTS))
+    finally:
+        asyncio.run(provision(deployment, QUEUES, AGENTS, remove=True))
+
+
+@pytest.fixture(scope="module")
+def acd(deployment: Deployment, passwords: dict[str, str]) -> Iterator[SwitchboardProcess]:
+    env = {
+        "SWITCHBOARD_CALLS__HANDLER": "flows",
+        "SWITCHBOARD_IVR__FLOWS_DIR": str(ROOT / "tests" / "flows"),
+        "SWITCHBOARD_CALLS__CALLBACK_DIAL": f"PJSIP/trunk/sip:{{number}}@127.0.0.1:{CUSTOMER_PORT}",
+    }
+    with running(deployment, **env) as process:
+        yield process
+
+
+def _customer(tmp_path: Path) -> subprocess.Popen[str]:
+    scenario = tmp_path / "customer.xml"
+    scenario.write_text(CUSTOMER)
+    command = [
+        "sipp", "-sf", str(scenario), "-m", "1", "-i", "127.0.0.1",
+        "-p", str(CUSTOMER_PORT), "-mp", str(free_media_ports()), "-nostdin",
+        "-timeout", "120", "-timeout_error", "-trace_err",
+        "-error_file", str(tmp_path / "customer-errors.log"),
+    ]  # fmt: skip
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path
+    )
+
+
+def _entered(deployment: Deployment) -> int:
+    return len(queue_log(deployment, queue="callbacks", event="entered"))
+
+
+def test_a_callback_keeps_the_caller_s_place_in_line(
+    deployment: Deployment, acd: SwitchboardProcess, sipp: Sipp, tmp_path: Path, passwords: dict
+) -> None:
+    customer = _customer(tmp_path)
+    callers: list[Any] = []
+    started = []
+    try:
+
+        def call(number: str, scenario: Path) -> None:
+            callers.append(
+                sipp.start(str(scenario), callers=[(number, "Caller")], dialled="764", calls=1)
+            )
+
+        # callers 1 and 3 stay until the agent hangs up (after 6 s of talk)
+        call("0404440001", Caller(tmp_path).await_hangup(tmp_path / "one.xml", timeout=120))
+        wait_until(lambda: _entered(deployment) == 1, timeout=15, what="caller 1 in line")
+        two = Caller(tmp_path).wait(2).press("5").await_hangup(tmp_path / "two.xml", timeout=30)
+        call("0404440002", two)
+        wait_until(
+            lambda: queue_log(deployment, event="callback_requested"),
+            timeout=20,
+            what="caller 2 to ask for a callback",
+        )
+        call("0404440003", Caller(tmp_path).await_hangup(tmp_path / "three.xml", timeout=120))
+        wait_until(lambda: _entered(deployment) == 3, timeout=15, what="caller 3 in line")
+        finished(callers[1])  # caller 2 heard the confirmation and was hung up on
+
+        started = phones(deployment, tmp_path, passwords, ("3701", True), talk=(6, 6))
+        for process in (callers[0], callers[2], customer):
+            finished(process, timeout=120)
+        wait_until(
+            lambda: events(deployment, "callbacks").count(("completed", "3701")) == 2,
+            timeout=20,
+            what="the third caller's call to complete",
+        )
+    finally:
+        for phone in started:
+            phone.stop()
+        for process in [*callers, customer]:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+    one, two_id, three = (
+        e.contact_id for e in queue_log(deployment, event="entered", queue="callbacks")
+    )
+    (requested,) = queue_log(deployment, event="callback_requested")
+    assert requested.data["number"] == "0404440002"
+    assert requested.data["position"] == 2
+    assert requested.data["call"] == two_id
+    answered = [e.contact_id for e in queue_log(deployment, event="answered", queue="callbacks")]
+    assert answered == [one, requested.contact_id, three]  # 1, the callback for 2, then 3
+    (done,) = queue_log(deployment, event="callback_completed")
+    assert done.agent == "3701"
+    assert done.data["outcome"] == "answered"
+    assert done.data["talk_seconds"] >= 2.5
+    assert not queue_log(deployment, event="abandoned", queue="callbacks")
