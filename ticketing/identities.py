@@ -9,7 +9,7 @@ from ticketing.models import IdentityKind
 from ticketing.phone import normalise_phone
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_HANDLE = re.compile(r"^@?[A-Za-z0-9_.:-]{2,120}$")
+_HANDLE = re.compile(r"^@?[A-Za-z0-9_.:+/=-]{2,120}$")  # Viber ids are base64: + / =
 
 
 def normalise_email(raw: str) -> str:

@@ -129,6 +129,8 @@ class Ticket(SQLModel, table=True):
     organisation_id: int | None = Field(default=None, foreign_key="contacts.id", index=True)
     category_id: int | None = Field(default=None, foreign_key="categories.id", index=True)
     team_id: int | None = Field(default=None, foreign_key="teams.id", index=True)
+    # The ACD queue it waits in, by name as the ACD refers to its queues (pbx.acd.models).
+    queue: str | None = Field(default=None, max_length=64, index=True)
     merged_into_id: int | None = Field(default=None, foreign_key="tickets.id")
     version: int = Field(default=1)  # optimistic concurrency: every change adds one
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)

@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from pbx.acd.models import AcdQueue
 from switchboard.db import Database
 from switchboard.db_types import utcnow
 from ticketing.access.models import User
@@ -52,6 +53,7 @@ class NewTicket:
     priority: Priority = Priority.NORMAL
     category_id: int | None = None
     team_id: int | None = None
+    queue: str | None = None  # the name of an ACD queue
     assignee_ids: Sequence[int] = ()
     tags: Sequence[str] = ()
     status: TicketStatus = TicketStatus.NEW  # closed: answered on the spot
@@ -69,12 +71,13 @@ class TicketChanges:
     priority: Priority | None = None
     category_id: int | None = None
     team_id: int | None = None
+    queue: str | None = None
     contact_id: int | None = None
     organisation_id: int | None = None
     assignee_ids: Sequence[int] | None = None
     tags: Sequence[str] | None = None
     fields: Mapping[str, FieldValue] | None = None  # merged over the stored; None removes
-    clear: frozenset[str] = frozenset()  # fields to set to null: category_id, team_id, ...
+    clear: frozenset[str] = frozenset()  # fields to set to null: category_id, queue, ...
 
 
 class TicketService:
@@ -86,7 +89,7 @@ class TicketService:
             raise InvalidInput("a new ticket starts as new, open, or closed (answered on the spot)")
         contact_id, organisation_id, channel = new.contact_id, new.organisation_id, new.channel
         if actor.role is Role.CUSTOMER:
-            if new.status is not TicketStatus.NEW or new.assignee_ids or new.team_id:
+            if new.status is not TicketStatus.NEW or new.assignee_ids or new.team_id or new.queue:
                 raise Forbidden("customers register tickets; the desk assigns and closes them")
             contact_id, organisation_id, channel = actor.contact_id, None, "web"
         subject = new.subject.strip()
@@ -100,6 +103,7 @@ class TicketService:
                 if organisation_id is None:
                     organisation_id = contact.organisation_id
             await _check_refs(session, new.category_id, new.team_id, organisation_id)
+            await _check_queue(session, new.queue)
             now = utcnow()
             ticket = await open_ticket(
                 session,
@@ -111,6 +115,7 @@ class TicketService:
                 priority=new.priority,
                 category_id=new.category_id,
                 team_id=new.team_id,
+                queue=new.queue,
                 now=now,
             )
             assert ticket.id is not None
@@ -156,7 +161,7 @@ class TicketService:
                 ticket.description = changes.description.strip()
             if changes.priority is not None:
                 ticket.priority = changes.priority
-            for name in ("category_id", "team_id", "contact_id", "organisation_id"):
+            for name in ("category_id", "team_id", "queue", "contact_id", "organisation_id"):
                 value = getattr(changes, name)
                 if value is not None:
                     setattr(ticket, name, value)
@@ -171,6 +176,7 @@ class TicketService:
             await _check_refs(
                 session, changes.category_id, changes.team_id, changes.organisation_id
             )
+            await _check_queue(session, changes.queue)
             if changes.assignee_ids is not None:
                 await _set_assignees(session, ticket.id, changes.assignee_ids)
             if changes.tags is not None:
@@ -310,6 +316,14 @@ async def _check_refs(
         organisation = await session.get(Contact, organisation_id)
         if organisation is None or organisation.kind.value != "organisation":
             raise InvalidInput(f"organisation {organisation_id} does not exist")
+
+
+async def _check_queue(session: AsyncSession, queue: str | None) -> None:
+    if (
+        queue is not None
+        and (await session.exec(select(AcdQueue.id).where(AcdQueue.name == queue))).first() is None
+    ):
+        raise InvalidInput(f"queue {queue!r} does not exist")
 
 
 async def _set_assignees(session: AsyncSession, ticket_id: int, user_ids: Sequence[int]) -> None:

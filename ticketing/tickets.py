@@ -49,6 +49,7 @@ async def open_ticket(
     organisation_id: int | None = None,
     category_id: int | None = None,
     team_id: int | None = None,
+    queue: str | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     now = now or utcnow()
@@ -61,6 +62,7 @@ async def open_ticket(
         organisation_id=organisation_id,
         category_id=category_id,
         team_id=team_id,
+        queue=queue,
         priority=priority,
         status=TicketStatus.NEW,
         created_at=now,

@@ -12,6 +12,9 @@ from web.schemas import AddressIn, AddressOut, DbId, Input, Version
 from web.schemas_people import ContactOut
 
 FieldValueIn = Annotated[StrictStr | StrictInt | StrictFloat | None, Field(union_mode="smart")]
+QueueName = Annotated[
+    str, Field(min_length=1, max_length=64, description="The name of an ACD queue")
+]
 FIELDS_DESCRIPTION = (
     "Custom fields of the ticket's category by name: text, number, date (YYYY-MM-DD) or "
     "one of a choice field's choices; null or '' removes a value"
@@ -29,6 +32,7 @@ class TicketOut(BaseModel):
     organisation_id: int | None
     category_id: int | None
     team_id: int | None
+    queue: str | None = Field(description="The ACD queue it waits in")
     merged_into_id: int | None
     version: Version = Field(description="Send it back with every change (optimistic locking)")
     created_at: datetime
@@ -100,6 +104,7 @@ class TicketIn(Input):
     priority: Priority = Priority.NORMAL
     category_id: DbId | None = None
     team_id: DbId | None = None
+    queue: QueueName | None = None
     assignee_ids: list[DbId] = Field(default_factory=list, max_length=50)
     tags: list[str] = Field(default_factory=list, max_length=50)
     addresses: list[AddressIn] = Field(default_factory=list, max_length=20)
@@ -118,6 +123,7 @@ class TicketPatch(Input):
     priority: Priority | None = None
     category_id: DbId | None = None
     team_id: DbId | None = None
+    queue: QueueName | None = None
     contact_id: DbId | None = None
     organisation_id: DbId | None = None
     assignee_ids: list[DbId] | None = Field(None, max_length=50)
@@ -127,7 +133,7 @@ class TicketPatch(Input):
     )
     clear: list[str] = Field(
         default_factory=list,
-        description="Fields to empty: category_id, team_id, contact_id, organisation_id",
+        description="Fields to empty: category_id, team_id, queue, contact_id, organisation_id",
     )
 
 

@@ -36,7 +36,7 @@ from web.schemas_tickets import (
 )
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
-CLEARABLE = frozenset({"category_id", "team_id", "contact_id", "organisation_id"})
+CLEARABLE = frozenset({"category_id", "team_id", "queue", "contact_id", "organisation_id"})
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -52,6 +52,7 @@ def ticket_filter(
     status: Annotated[list[TicketStatus], Query()] = [],  # noqa: B006 (FastAPI copies it)
     priority: Annotated[list[Priority], Query()] = [],  # noqa: B006
     team_id: QueryId = None,
+    queue: Annotated[str | None, Query(max_length=64, description="An ACD queue's name")] = None,
     assignee_id: QueryId = None,
     category_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="Includes sub-categories")
@@ -75,6 +76,7 @@ def ticket_filter(
         status=tuple(status),
         priority=tuple(priority),
         team_id=team_id,
+        queue=queue,
         assignee_id=assignee_id,
         category_id=category_id,
         channel=channel,
