@@ -5,10 +5,9 @@ channel, with its own status; people who opted out get nothing."""
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 from sqlmodel import col, or_, select
 
 from channels.models import ChannelOutbox, OptOut, OutboxStatus, Subscription
@@ -87,13 +86,20 @@ class Broadcasts:
             return len(rows)
 
     async def send(self, notice_id: int) -> BroadcastReport:
-        """Queue the notice for every subscriber of its areas not yet queued (idempotent)."""
-        async with self.db.transaction() as session:
+        """Queue the notice for every subscriber of its areas not yet queued (idempotent).
+
+        Subscribers are read as plain rows and queued with executemany inserts (which
+        SQLAlchemy sends as multi-row VALUES within each server's parameter limit),
+        ``BATCH`` rows a commit: a crash in between leaves some queued, and sending again queues
+        the rest (the dedupe key)."""
+        async with self.db.session() as session:
             notice = await session.get(WorksNotice, notice_id)
             if notice is None:
                 raise NotFound(f"notice {notice_id} does not exist")
             areas = [_area(a) for a in notice.areas]
-            statement = select(Subscription).where(Subscription.active == True)  # noqa: E712
+            statement = select(
+                Subscription.id, Subscription.channel, Subscription.address, Subscription.language
+            ).where(Subscription.active == True)  # noqa: E712
             if WHOLE_AREA not in areas:
                 statement = statement.where(
                     or_(col(Subscription.area).in_(areas), Subscription.area == WHOLE_AREA)
@@ -109,30 +115,38 @@ class Broadcasts:
                     )
                 ).all()
             )
-            opted = {(o.channel, o.address) for o in (await session.exec(select(OptOut))).all()}
-            now = utcnow()
-            rows = [
-                _row(notice, s, prefix, now)
-                for s in subscribers
-                if f"{prefix}{s.id}" not in done and (s.channel, s.address) not in opted
-            ]
-            for start in range(0, len(rows), BATCH):
-                await session.exec(insert(ChannelOutbox).values(rows[start : start + BATCH]))
+            opted = set((await session.exec(select(OptOut.channel, OptOut.address))).all())
+        now = utcnow()
+        rows = [
+            _row(notice, Recipient(*s), prefix, now)
+            for s in subscribers
+            if f"{prefix}{s[0]}" not in done and (s[1], s[2]) not in opted
+        ]
+        for start in range(0, len(rows), BATCH):
+            async with self.db.transaction() as session:
+                connection = await session.connection()  # executemany: batched VALUES
+                await connection.execute(insert(ChannelOutbox), rows[start : start + BATCH])
         return BroadcastReport(notice_id, len(rows), await self.statuses(notice_id))
 
     async def statuses(self, notice_id: int) -> dict[str, int]:
         async with self.db.session() as session:
             found = await session.exec(
-                select(ChannelOutbox.status).where(
-                    col(ChannelOutbox.dedupe_key).startswith(f"notice:{notice_id}:")
-                )
+                select(ChannelOutbox.status, func.count())
+                .where(col(ChannelOutbox.dedupe_key).startswith(f"notice:{notice_id}:"))
+                .group_by(ChannelOutbox.status)
             )
-            return dict(Counter(str(status) for status in found.all()))
+            return {str(status): count for status, count in found.all()}
 
 
-def _row(
-    notice: WorksNotice, subscriber: Subscription, prefix: str, now: object
-) -> dict[str, object]:
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    channel: str
+    address: str
+    language: str
+
+
+def _row(notice: WorksNotice, subscriber: Recipient, prefix: str, now: object) -> dict[str, object]:
     text = (
         notice.message.get(subscriber.language)
         or notice.message.get("en")

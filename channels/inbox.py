@@ -59,7 +59,7 @@ class Inbox:
             body=message.body,
             html=message.html,
             refs=[r[:255] for r in message.refs],
-            meta={**message.meta, **({"refused_files": refused} if refused else {})},
+            meta=_with_refused(message.meta, refused),
             attachments=files,
             status=InboundStatus.IGNORED if reason else InboundStatus.RECEIVED,
             reason=reason[:200],
@@ -118,6 +118,15 @@ class Inbox:
                 {"sha256": sha256, "size": size, "filename": name, "content_type": content_type}
             )
         return kept, refused
+
+
+def _with_refused(meta: dict[str, object], refused: list[str]) -> dict[str, object]:
+    """The message's meta with the files refused here added to those refused before
+    (a messaging app's media too large to download)."""
+    if not refused:
+        return meta
+    earlier = meta.get("refused_files")
+    return {**meta, "refused_files": [*(earlier if isinstance(earlier, list) else []), *refused]}
 
 
 async def _chunks(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:

@@ -1,5 +1,5 @@
-"""Opt-out keywords (STOP and its Finnish, Swedish and Ukrainian equivalents) and the
-list of people who used them."""
+"""Opt-outs: keywords (STOP and its Finnish, Swedish and Ukrainian equivalents), email
+unsubscribe links and users leaving a bot, and the list of people who used them."""
 
 from __future__ import annotations
 
@@ -31,18 +31,29 @@ async def opted_out(session: AsyncSession, channel: str, address: str) -> bool:
     return await session.get(OptOut, (channel, address)) is not None
 
 
+async def stop(session: AsyncSession, channel: str, address: str, why: str) -> None:
+    """Send nothing more to ``address`` on ``channel`` (a keyword, an unsubscribe link, a
+    user leaving a bot): no replies, no broadcasts, until they start again."""
+    if await session.get(OptOut, (channel, address)) is None:
+        session.add(OptOut(channel=channel, address=address, keyword=why[:32]))
+    await session.exec(
+        update(Subscription)
+        .where(col(Subscription.channel) == channel, col(Subscription.address) == address)
+        .values(active=False)
+    )
+
+
+async def start(session: AsyncSession, channel: str, address: str) -> None:
+    existing = await session.get(OptOut, (channel, address))
+    if existing is not None:
+        await session.delete(existing)
+
+
 async def record(session: AsyncSession, channel: str, address: str, body: str) -> str | None:
     """Apply a keyword message; what it did ("stop"/"start"), None for ordinary messages."""
     action = keyword(body)
-    existing = await session.get(OptOut, (channel, address))
     if action == "stop":
-        if existing is None:
-            session.add(OptOut(channel=channel, address=address, keyword=body.strip()[:32]))
-        await session.exec(
-            update(Subscription)
-            .where(col(Subscription.channel) == channel, col(Subscription.address) == address)
-            .values(active=False)
-        )
-    elif action == "start" and existing is not None:
-        await session.delete(existing)
+        await stop(session, channel, address, body.strip())
+    elif action == "start":
+        await start(session, channel, address)
     return action

@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, update
+from sqlalchemy import bindparam, exists, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,6 +29,7 @@ from ticketing.models import ContactIdentity, EntryKind, Ticket, TicketEntry
 
 log = logging.getLogger(__name__)
 COLLECT_MARGIN = 10_000
+RECORD_EVERY = 200  # sent rows recorded a commit
 
 
 class Outbox:
@@ -131,25 +132,62 @@ class Outbox:
                 session.add(MessageRef(ref=ref, ticket_id=ticket.id))
 
     async def send_due(self) -> int:
-        """Claim a batch of due rows and send them, ``concurrency`` recipients at a time;
-        how many were sent."""
+        """Claim a batch of due rows and send them, up to ``concurrency`` recipients at a
+        time on each channel (within its throttle); how many were sent. Successes are
+        recorded together, ``RECORD_EVERY`` rows a commit, not one commit a message."""
         rows = await self._claim_batch()
         self._due = len(rows)
-        limit = asyncio.Semaphore(self.concurrency)
+        limits = {row.channel: asyncio.Semaphore(self.concurrency) for row in rows}
         # One recipient's messages go one after another, in order; recipients in parallel.
         by_recipient: dict[tuple[str, str], list[ChannelOutbox]] = {}
         for row in rows:
             by_recipient.setdefault((row.channel, row.recipient), []).append(row)
+        pending: list[tuple[int, str]] = []
+        total = 0
 
-        async def in_order(queue: list[ChannelOutbox]) -> int:
-            sent = 0
-            async with limit:
+        async def record() -> None:
+            nonlocal total
+            taken = pending[:]
+            pending.clear()
+            await self._record_sent(taken)
+            total += len(taken)
+
+        async def in_order(queue: list[ChannelOutbox]) -> None:
+            async with limits[queue[0].channel]:
                 for row in queue:
                     await self._pace(row.channel)
-                    sent += await self._send(row)
-            return sent
+                    provider_id = await self._send(row)
+                    if provider_id is not None:
+                        assert row.id is not None
+                        pending.append((row.id, provider_id))
+                        if len(pending) >= RECORD_EVERY:
+                            await record()
 
-        return sum(await asyncio.gather(*(in_order(q) for q in by_recipient.values())))
+        await asyncio.gather(*(in_order(q) for q in by_recipient.values()))
+        await record()
+        return total
+
+    async def _record_sent(self, sent: list[tuple[int, str]]) -> None:
+        if not sent:
+            return
+        table = ChannelOutbox.__table__  # type: ignore[attr-defined]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(
+                status=OutboxStatus.SENT,
+                provider_id=bindparam("sent_as"),
+                sent_at=utcnow(),
+                attempts=table.c.attempts + 1,
+                last_error="",
+            )
+        )
+        async with self.db.transaction() as session:
+            connection = await session.connection()
+            await connection.execute(
+                statement,
+                [{"row_id": row_id, "sent_as": sent_as[:255]} for row_id, sent_as in sent],
+            )
 
     async def _claim_batch(self) -> list[ChannelOutbox]:
         """Push due rows' next attempt past a lease in one update; the rows this sender
@@ -200,7 +238,8 @@ class Outbox:
         if at > now:
             await asyncio.sleep(at - now)
 
-    async def _send(self, row: ChannelOutbox) -> int:
+    async def _send(self, row: ChannelOutbox) -> str | None:
+        """Send one row: the provider's id for it, None when it failed (recorded here)."""
         assert row.id is not None
         adapter = self.adapters[row.channel]
         message = Outbound(row.id, row.recipient, row.subject, row.body, row.meta)
@@ -208,21 +247,12 @@ class Outbox:
             sent = await adapter.send(message)
         except SendError as exc:
             await self._failed(row.id, str(exc), permanent=exc.permanent)
-            return 0
+            return None
         except Exception as exc:  # a bug or an unexpected provider answer: retry, loudly
             log.exception("sending outbox %s over %s failed", row.id, row.channel)
             await self._failed(row.id, f"{exc.__class__.__name__}: {exc}", permanent=False)
-            return 0
-        async with self.db.transaction() as session:
-            current = await session.get(ChannelOutbox, row.id)
-            assert current is not None
-            current.status = OutboxStatus.SENT
-            current.provider_id = sent.provider_id[:255]
-            current.sent_at = utcnow()
-            current.attempts += 1
-            current.last_error = ""
-            session.add(current)
-        return 1
+            return None
+        return sent.provider_id
 
     async def _failed(self, outbox_id: int, error: str, *, permanent: bool) -> None:
         async with self.db.transaction() as session:
@@ -270,6 +300,25 @@ async def delivery_report(
             _failure_entry(session, ticket, row)
     session.add(row)
     return True
+
+
+async def read_up_to(session: AsyncSession, channel: str, recipient: str, until: datetime) -> int:
+    """A read receipt naming a time, not a message (Messenger's watermark): every message
+    sent to ``recipient`` before it was read; how many."""
+    rows = (
+        await session.exec(
+            select(ChannelOutbox).where(
+                ChannelOutbox.channel == channel,
+                ChannelOutbox.recipient == recipient,
+                ChannelOutbox.status == OutboxStatus.SENT,
+                col(ChannelOutbox.sent_at) <= until,
+            )
+        )
+    ).all()
+    for row in rows:
+        row.meta = {**row.meta, "delivery": "read"}
+        session.add(row)
+    return len(rows)
 
 
 async def _recipient(session: AsyncSession, ticket: Ticket, adapter: ChannelAdapter) -> str:

@@ -13,10 +13,13 @@ from channels.chat.session import ChatService
 from channels.email.adapter import EmailAdapter
 from channels.email.imap import ImapPoller
 from channels.email.smtp_server import SmtpServer
+from channels.email.unsubscribe import UnsubscribeLinks
 from channels.forms.definition import load_forms
 from channels.forms.service import FormAdapter, FormService
 from channels.inbox import Inbox
+from channels.messaging.messenger import MessengerAdapter
 from channels.messaging.telegram import TelegramAdapter
+from channels.messaging.viber import ViberAdapter
 from channels.messaging.whatsapp import WhatsAppAdapter
 from channels.outbox import Outbox
 from channels.settings import ChannelSettings
@@ -82,6 +85,7 @@ def build_channels(
     *,
     default_region: str = "FI",
     chat_secret: str = "",
+    signing_key: str = "",
     extra: Mapping[str, ChannelAdapter] | None = None,
 ) -> Channels:
     adapters: dict[str, ChannelAdapter] = dict(extra or {})
@@ -94,6 +98,10 @@ def build_channels(
         adapters["whatsapp"] = WhatsAppAdapter(settings.whatsapp, default_region)
     if settings.telegram.enabled:
         adapters["telegram"] = TelegramAdapter(settings.telegram)
+    if settings.viber.enabled:
+        adapters["viber"] = ViberAdapter(settings.viber)
+    if settings.messenger.enabled:
+        adapters["messenger"] = MessengerAdapter(settings.messenger)
     smtp: SmtpServer | None = None
     imap: ImapPoller | None = None
     chat: ChatService | None = None
@@ -105,7 +113,8 @@ def build_channels(
         chat = ChatService(db, inbox, chat_adapter, bus)
     if settings.email.enabled:
         email = settings.email
-        adapters["email"] = EmailAdapter(email)
+        key = signing_key or chat_secret
+        adapters["email"] = EmailAdapter(email, UnsubscribeLinks(key, email) if key else None)
         smtp = SmtpServer(
             inbox, email.smtp_listen_host, email.smtp_listen_port, email.max_message_bytes
         )

@@ -28,6 +28,9 @@ class EmailSettings(BaseModel):
     imap_password: str = ""
     imap_folder: str = "INBOX"
     imap_interval: float = Field(30.0, gt=0, description="Seconds between mailbox polls")
+    public_base_url: str = Field(
+        "", description="The desk's public https address, for one-click unsubscribe links"
+    )
 
 
 class ChatSettings(BaseModel):
@@ -58,6 +61,22 @@ class TelegramSettings(BaseModel):
     webhook_secret: str = Field("", description="secret_token given to setWebhook")
 
 
+class ViberSettings(BaseModel):
+    enabled: bool = False
+    api_base: str = "https://chatapi.viber.com"
+    auth_token: str = Field("", description="Sends messages and checks X-Viber-Content-Signature")
+    sender_name: str = Field("Customer service", description="The bot's name on messages")
+
+
+class MessengerSettings(BaseModel):
+    enabled: bool = False
+    api_base: str = "https://graph.facebook.com"
+    api_version: str = "v19.0"
+    page_access_token: str = ""
+    app_secret: str = Field("", description="Checks X-Hub-Signature-256 on webhooks")
+    verify_token: str = Field("", description="Answers the webhook subscription check")
+
+
 class ChannelSettings(BaseModel):
     email: EmailSettings = Field(default_factory=EmailSettings)
     sms: SmsSettings = Field(default_factory=lambda: SmsSettings())
@@ -65,6 +84,8 @@ class ChannelSettings(BaseModel):
     forms: FormSettings = Field(default_factory=lambda: FormSettings())
     whatsapp: WhatsAppSettings = Field(default_factory=lambda: WhatsAppSettings())
     telegram: TelegramSettings = Field(default_factory=lambda: TelegramSettings())
+    viber: ViberSettings = Field(default_factory=lambda: ViberSettings())
+    messenger: MessengerSettings = Field(default_factory=lambda: MessengerSettings())
     sender_limit_per_hour: int = Field(
         30, ge=1, description="Messages a sender may send an hour before the rest are ignored"
     )

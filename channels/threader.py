@@ -135,6 +135,13 @@ class Threader:
                 message.reason = "delivery report (bounce)"
                 session.add(message)
                 return None
+            control = getattr(adapter, "control", None)  # a request, not a message
+            request = await control(session, message) if control is not None else ""
+            if request:
+                message.status = InboundStatus.IGNORED
+                message.reason = request[:200]
+                session.add(message)
+                return None
             if adapter.opt_out_keywords:
                 action = await optout.record(session, message.channel, message.sender, message.body)
                 if action is not None:

@@ -3,11 +3,13 @@ receive-to-stored latency (the time until the sender has its acknowledgement, wh
 given only after the commit), the time to thread them all into tickets, and the time to
 deliver a works notice broadcast to many subscribers through a local provider server.
 
-It uses a fresh SQLite database (or ``DATABASE_URL``), the built-in SMTP server, the SMS
+It uses a fresh database (SQLite in a temporary folder, or a new PostgreSQL database on
+the server at ``--postgres``, dropped afterwards), the built-in SMTP server, the SMS
 webhook of the real web app served by uvicorn, and a local HTTP server speaking the
 generic SMS provider API.
 
-    .venv/bin/python scripts/bench_channels.py [--messages 2000] [--subscribers 100000]
+    .venv/bin/python scripts/bench_channels.py [--database sqlite|postgresql|both]
+        [--messages 2000] [--subscribers 100000] [--only inbound|broadcast]
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ except ModuleNotFoundError:  # run from the checkout without an editable install
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from tests.channels.providers import API_TOKEN, Provider, running_provider, serving
 import aiosmtplib
+import asyncpg
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import insert, make_url
 
 import pbx.models  # noqa: F401  (every table, as the composition root has them)
 import ticketing.tables  # noqa: F401
@@ -59,8 +62,33 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def main(args: argparse.Namespace) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="sb-bench-channels-"))
-    url = async_database_url(os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/bench.db")
+    for backend in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
+        folder = Path(tempfile.mkdtemp(prefix="sb-bench-channels-"))
+        if backend == "sqlite":
+            print(f"== SQLite ({folder}/bench.db)")
+            await run(args, async_database_url(f"sqlite:///{folder}/bench.db"), folder)
+            continue
+        name = f"sb_bench_channels_{os.getpid()}"
+        server = make_url(args.postgres)
+        await _postgres(args.postgres, f'CREATE DATABASE "{name}"')
+        print(f"== PostgreSQL ({server.host or 'socket'}, database {name})")
+        try:
+            url = server.set(database=name).render_as_string(hide_password=False)
+            await run(args, async_database_url(url), folder)
+        finally:
+            await _postgres(args.postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _postgres(server_url: str, statement: str) -> None:
+    url = make_url(server_url).set(drivername="postgresql")
+    conn = await asyncpg.connect(url.render_as_string(hide_password=False))
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def run(args: argparse.Namespace, url: str, folder: Path) -> None:
     await asyncio.to_thread(migrate.upgrade, url)
     db = Database(url)
     services = build_ticketing(
@@ -85,7 +113,7 @@ async def main(args: argparse.Namespace) -> None:
             sender_limit_per_hour=1_000_000,
         )
         channels = build_channels(settings, db, LocalBus(), services.attachments.store)
-        channels.outbox.batch, channels.outbox.concurrency = 500, args.concurrency
+        channels.outbox.batch, channels.outbox.concurrency = args.batch, args.concurrency
         context = WebContext(
             db=db,
             api_token="bench",
@@ -98,8 +126,10 @@ async def main(args: argparse.Namespace) -> None:
         await channels.smtp.start()
         try:
             async with serving(create_app(context)) as port:
-                await inbound(args, channels, port)
-                await broadcast(args, channels, db, provider)
+                if args.only in ("", "inbound"):
+                    await inbound(args, channels, port)
+                if args.only in ("", "broadcast"):
+                    await broadcast(args, channels, db, provider)
         finally:
             await channels.smtp.close()
             await channels.close()
@@ -119,7 +149,7 @@ async def inbound(args: argparse.Namespace, channels: Channels, port: int) -> No
             await aiosmtplib.send(message, hostname="127.0.0.1", port=smtp_port)
             latencies.append(time.perf_counter() - start)
 
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
 
         async def one_sms(n: int) -> None:
             body = json.dumps(
@@ -169,7 +199,8 @@ async def broadcast(
     ]
     async with db.transaction() as session:
         for start in range(0, len(rows), 10_000):
-            await session.exec(insert(Subscription).values(rows[start : start + 10_000]))
+            connection = await session.connection()
+            await connection.execute(insert(Subscription), rows[start : start + 10_000])
     notice = await NoticeService(db).publish(
         kind=NoticeKind.EMERGENCY,
         title="Outage",
@@ -179,17 +210,23 @@ async def broadcast(
         expected_end_at=None,
     )
     assert notice.id is not None
+    provider.sent.clear()
     started = time.perf_counter()
     report = await channels.broadcasts.send(notice.id)
     queued = time.perf_counter() - started
+    reported = 0
     while await channels.outbox.send_due() or channels.outbox.busy:
-        pass
+        if len(provider.sent) >= reported + 10_000:
+            reported = len(provider.sent) // 10_000 * 10_000
+            so_far = time.perf_counter() - started
+            print(f"  {len(provider.sent)} delivered after {so_far:.1f} s", flush=True)
     elapsed = time.perf_counter() - started
     sent = len(provider.sent)
     print(
         f"broadcast: {report.queued} subscribers queued in {queued:.1f} s; "
         f"{sent} delivered to the provider in {elapsed:.1f} s "
-        f"= {sent / elapsed:.0f} msg/s (concurrency {args.concurrency}, no throttle)"
+        f"= {sent / elapsed:.0f} msg/s (batch {args.batch}, concurrency {args.concurrency}, "
+        "no throttle)"
     )
     print(f"  statuses {await channels.broadcasts.statuses(notice.id)}")
 
@@ -199,4 +236,12 @@ if __name__ == "__main__":
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--batch", type=int, default=1000, help="outbox rows claimed at once")
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("SWITCHBOARD_TEST_POSTGRES", "postgresql://127.0.0.1/postgres"),
+        help="a PostgreSQL server URL with the right to create databases",
+    )
+    parser.add_argument("--only", choices=("", "inbound", "broadcast"), default="")
     asyncio.run(main(parser.parse_args()))

@@ -1,31 +1,57 @@
 """One visitor's websocket conversation: the pre-chat form, messages (acknowledged only
 after they are stored), typing, and the history for a reloaded page.
 
-Frames are JSON. From the widget: ``{"type": "hello", "token"?: ..., "name", "email"}``,
-``{"type": "message", "id": <client id>, "text"}``, ``{"type": "typing"}``. To it:
-``{"type": "ready", "token", "history": [...]}``, ``{"type": "ack", "id"}``,
-``{"type": "message", "from": "agent", "text", ...}``, ``{"type": "error", "detail"}``.
+Frames are JSON. From the widget: ``{"type": "hello", "token"?: ..., "name", "email",
+"language"?}``, ``{"type": "message", "id": <client id>, "text"}``, ``{"type": "typing"}``,
+``{"type": "file", "id", "name", "data": <base64>}``, ``{"type": "leave_message", "id",
+"text"}``. To it: ``{"type": "ready", "token", "history": [...], "agents": bool}``,
+``{"type": "ack", "id"}``, ``{"type": "message", "from": "agent" | "bot", "text", ...}``,
+``{"type": "filed", "id", "ticket"}``, ``{"type": "error", "detail", "id"?}``.
+
+With a chatbot, a visitor's messages go to the bot until it hands over to a person;
+afterwards (and without a bot) they go through the inbox like every channel's.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
-from channels.adapter import Inbound
+from channels.adapter import Inbound, InboundAttachment
 from channels.chat.adapter import CHANNEL, ChatAdapter, Visitor
+from channels.chat.filing import ChatFiler, NewChatTicket
 from channels.chat.hub import Socket
+from channels.chat.presence import ChatPresence, DeskPresence
+from channels.chat.texts import language_of
 from channels.inbox import Inbox
 from switchboard.bus import EventBus
 from switchboard.db import Database
+from ticketing.access.roles import Principal
+from ticketing.attachments import safe_filename
+from ticketing.audit import audit, snapshot
+from ticketing.automation.events import emit
 from ticketing.contacts import find_contact
-from ticketing.errors import InvalidInput
+from ticketing.errors import InvalidInput, NotFound, TooLarge
 from ticketing.identities import normalise_email
-from ticketing.models import EntryKind, IdentityKind, Ticket, TicketEntry, TicketStatus
+from ticketing.models import (
+    Attachment,
+    EntryKind,
+    IdentityKind,
+    Ticket,
+    TicketEntry,
+    TicketStatus,
+)
+from ticketing.tickets import load_ticket
+
+if TYPE_CHECKING:
+    from channels.chat.bot import BotReply, ChatBot
 
 MAX_TEXT = 4000
 HISTORY = 100
+MAX_REMEMBERED = 10_000  # conversations whose language is kept in memory
 
 
 class ChatError(ValueError):
@@ -38,8 +64,39 @@ class ChatService:
         self.inbox = inbox
         self.adapter = adapter
         self.bus = bus
+        self.filer = ChatFiler(db, inbox.store, bus)
+        self.desk_presence = DeskPresence()  # what agents set through the API
+        self.presence: ChatPresence = self.desk_presence
+        self.bot: ChatBot | None = None
+        self._languages: dict[str, str] = {}
 
     async def hello(self, frame: dict[str, Any]) -> tuple[str, Visitor]:
+        token, visitor = await self._who(frame)
+        language = language_of(frame.get("language"))
+        if len(self._languages) >= MAX_REMEMBERED and visitor.conversation not in self._languages:
+            del self._languages[next(iter(self._languages))]
+        self._languages[visitor.conversation] = language
+        return token, visitor
+
+    def resumed(self, visitor: Visitor, open_ticket: str | None) -> None:
+        """The conversation is (re)joined; the bot takes it unless the desk already has it."""
+        if self.bot is not None:
+            self.bot.resume(visitor, open_ticket is not None)
+            self.bot.conversation(visitor, self.language(visitor))
+
+    def language(self, visitor: Visitor) -> str:
+        return self._languages.get(visitor.conversation, language_of(None))
+
+    def agents_available(self) -> bool:
+        return self.presence.available()
+
+    def greeting(self, visitor: Visitor) -> BotReply | None:
+        """The bot's hello for a conversation it is (still) handling."""
+        if self.bot is None or self.bot.with_agent(visitor):
+            return None
+        return self.bot.greeting(visitor)
+
+    async def _who(self, frame: dict[str, Any]) -> tuple[str, Visitor]:
         token = frame.get("token")
         if isinstance(token, str) and token:
             visitor = self.adapter.visitor(token)
@@ -60,13 +117,11 @@ class ChatService:
     def leave(self, visitor: Visitor, socket: Socket) -> None:
         self.adapter.hub.leave(visitor.conversation, socket)
 
-    async def message(self, visitor: Visitor, frame: dict[str, Any]) -> str:
-        client_id = str(frame.get("id", ""))[:64]
-        text = str(frame.get("text", "")).strip()
-        if not client_id or not text:
-            raise ChatError("a message needs an id and some text")
-        if len(text) > MAX_TEXT:
-            raise ChatError(f"a message is at most {MAX_TEXT} characters")
+    async def message(self, visitor: Visitor, frame: dict[str, Any]) -> tuple[str, list[BotReply]]:
+        """Store the message (or give it to the bot); its client id and the bot's answers."""
+        client_id, text = _text_frame(frame)
+        if self.bot is not None and not self.bot.with_agent(visitor):
+            return client_id, await self.bot.handle(visitor, text, client_id)
         await self.inbox.receive(
             Inbound(
                 channel=CHANNEL,
@@ -77,7 +132,41 @@ class ChatService:
                 meta={"conversation": visitor.conversation},
             )
         )
-        return client_id
+        return client_id, []
+
+    async def leave_message(self, visitor: Visitor, frame: dict[str, Any]) -> tuple[str, str]:
+        """A message left when no agent is there: a ticket of its own; (client id, number)."""
+        client_id, text = _text_frame(frame)
+        if self.bot is not None:
+            return client_id, await self.bot.leave_message(visitor, text, client_id)
+        new = NewChatTicket(provider_id=f"message-{client_id}", subject=text[:300], body=text)
+        return client_id, await self.filer.file(visitor, new)
+
+    async def file(self, visitor: Visitor, frame: dict[str, Any]) -> tuple[str, list[BotReply]]:
+        """A file from the visitor: checked by the attachment rules, then stored on their
+        ticket (with a person) or kept for the ticket the bot files. Refused: nothing kept."""
+        client_id = str(frame.get("id", ""))[:64]
+        name, data = frame.get("name"), frame.get("data")
+        if not client_id or not isinstance(name, str) or not isinstance(data, str):
+            raise ChatError("a file needs an id, a name and its data")
+        try:
+            stored, raw = await self.filer.store_file(name, data)
+        except (InvalidInput, TooLarge) as exc:
+            raise ChatError(str(exc)) from exc
+        if self.bot is not None and not self.bot.with_agent(visitor):
+            return client_id, await self.bot.file_received(visitor, stored)
+        await self.inbox.receive(
+            Inbound(
+                channel=CHANNEL,
+                provider_id=f"{visitor.conversation}:{client_id}",
+                sender=visitor.email,
+                sender_name=visitor.name,
+                body=stored["filename"],
+                meta={"conversation": visitor.conversation},
+                attachments=(InboundAttachment(stored["filename"], stored["content_type"], raw),),
+            )
+        )
+        return client_id, []
 
     async def typing(self, visitor: Visitor) -> None:
         await self.bus.publish("chat.typing", {"conversation": visitor.conversation})
@@ -111,12 +200,81 @@ class ChatService:
                 .order_by(col(TicketEntry.id).desc())
                 .limit(HISTORY)
             )
+            shown = list(reversed(entries.all()))
+            files = await self.adapter.files(session, [e.id for e in shown if e.id is not None])
             return ticket.number, [
                 {
                     "from": "agent" if e.kind is EntryKind.REPLY else "visitor",
                     "author": e.author_name,
                     "text": e.body,
                     "at": e.created_at.isoformat(),
+                    "files": files.get(e.id or 0, []),
                 }
-                for e in reversed(entries.all())
+                for e in shown
             ]
+
+    # --- files the desk sends and visitors fetch ------------------------------------------
+    async def send_file(
+        self, actor: Principal, number: str, filename: str, chunks: AsyncIterator[bytes]
+    ) -> TicketEntry:
+        """An agent's file to the visitor: a chat reply carrying it, which the outbox
+        pushes to the conversation like any reply (the entry and file commit together)."""
+        store = self.inbox.store
+        name = safe_filename(filename)
+        content_type = store.content_type(name)
+        async with self.db.session() as session:  # scope check before taking the bytes
+            await load_ticket(self.db, session, actor, number)
+        sha256, size = await store.put(chunks, content_type)
+        async with self.db.transaction() as session:
+            ticket = await load_ticket(self.db, session, actor, number, for_update=True)
+            assert ticket.id is not None
+            entry = TicketEntry(
+                ticket_id=ticket.id,
+                kind=EntryKind.REPLY,
+                channel=CHANNEL,
+                direction="outbound",
+                author_user_id=actor.user_id,
+                author_name=actor.name,
+                body=name,
+            )
+            session.add(entry)
+            await session.flush()
+            assert entry.id is not None
+            attachment = Attachment(
+                ticket_id=ticket.id,
+                entry_id=entry.id,
+                sha256=sha256,
+                size=size,
+                content_type=content_type,
+                filename=name,
+                uploaded_by_id=actor.user_id,
+            )
+            session.add(attachment)
+            await session.flush()
+            audit(session, actor, "attachment.add", "ticket", number, after=snapshot(attachment))
+            await emit(session, "entry.created", ticket, actor, entry)
+            return entry
+
+    async def open_file(self, token: str) -> tuple[Attachment, Path]:
+        """A chat file by its signed link; NotFound for anything else."""
+        attachment_id = self.adapter.file_id(token)
+        async with self.db.session() as session:
+            attachment = await session.get(Attachment, attachment_id) if attachment_id else None
+            entry_id = attachment.entry_id if attachment else None
+            entry = await session.get(TicketEntry, entry_id) if entry_id else None
+        if attachment is None or entry is None or entry.channel != CHANNEL or entry.internal:
+            raise NotFound("no such file")
+        path = self.inbox.store.path(attachment.sha256)
+        if not path.is_file():
+            raise NotFound("the file is missing from the store")
+        return attachment, path
+
+
+def _text_frame(frame: dict[str, Any]) -> tuple[str, str]:
+    client_id = str(frame.get("id", ""))[:64]
+    text = str(frame.get("text", "")).strip()
+    if not client_id or not text:
+        raise ChatError("a message needs an id and some text")
+    if len(text) > MAX_TEXT:
+        raise ChatError(f"a message is at most {MAX_TEXT} characters")
+    return client_id, text

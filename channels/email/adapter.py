@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from channels.adapter import Draft, Outbound, SendError, Sent
+from channels.email.unsubscribe import UnsubscribeLinks
 from channels.models import ChannelInbound
 from channels.settings import EmailSettings
 from ticketing.models import Contact, EntryKind, IdentityKind, Ticket, TicketEntry
@@ -29,8 +30,9 @@ class EmailAdapter:
     thread_by_contact = False
     opt_out_keywords = False
 
-    def __init__(self, settings: EmailSettings) -> None:
+    def __init__(self, settings: EmailSettings, links: UnsubscribeLinks | None = None) -> None:
         self.settings = settings
+        self.links = links  # List-Unsubscribe on broadcast mail, and its mailto requests
         self.templates = Environment(
             loader=PackageLoader("channels.email", "templates"),
             undefined=StrictUndefined,
@@ -68,6 +70,11 @@ class EmailAdapter:
         subject = f"{SUBJECT_PREFIX[language]}: {_bare(topic)} [#{ticket.number}]"
         return Draft(subject=subject, body=body, meta=meta, refs=(message_id,))
 
+    async def control(self, session: AsyncSession, message: ChannelInbound) -> str:
+        """A mail that is a request rather than a message (to the unsubscribe mailto:
+        link): done here; why it is not threaded, or ""."""
+        return await self.links.requested_by_mail(session, message) if self.links else ""
+
     def render(self, message: Outbound) -> EmailMessage:
         mail = EmailMessage()
         mail["From"] = formataddr((self.settings.organisation, self.settings.address))
@@ -81,6 +88,9 @@ class EmailAdapter:
         if message.meta.get("bulk"):  # a broadcast: never to be answered automatically
             mail["Auto-Submitted"] = "auto-generated"
             mail["Precedence"] = "bulk"
+            if self.links is not None:
+                for name, value in self.links.headers(message.recipient).items():
+                    mail[name] = value
         else:
             mail["Auto-Submitted"] = "auto-replied"
         mail.set_content(message.body)  # clears Content-* headers: they come after

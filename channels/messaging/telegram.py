@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.adapter import Draft, Inbound, Outbound, SendError, Sent
+from channels.adapter import Draft, Inbound, InboundAttachment, Outbound, SendError, Sent
+from channels.messaging.media import MediaError, download, file_name, media_item
 from channels.settings import TelegramSettings
 from ticketing.models import EntryKind, IdentityKind, Ticket, TicketEntry
 
@@ -41,14 +42,47 @@ class TelegramAdapter:
         if not sender.get("id") or chat.get("type", "private") != "private":
             return None  # groups and channels are not customer conversations
         name = " ".join(str(sender.get(k, "")) for k in ("first_name", "last_name")).strip()
-        text = message.get("text") or message.get("caption") or "(a message without text)"
+        media = _media(message)
+        text = message.get("text") or message.get("caption") or ""
+        if not text and not media:
+            text = "(a message without text)"
         return Inbound(
             channel=CHANNEL,
             provider_id=str(update["update_id"]),
             sender=str(sender["id"]),
             sender_name=name or str(sender.get("username", "")),
             body=str(text),
-            meta={"chat_id": chat.get("id"), "telegram_message_id": message.get("message_id")},
+            meta={
+                "chat_id": chat.get("id"),
+                "telegram_message_id": message.get("message_id"),
+                "media": media,
+            },
+        )
+
+    async def fetch(self, item: dict[str, Any], max_bytes: int) -> InboundAttachment:
+        """A photo or document: ``getFile`` gives its path on the file server."""
+        s = self.settings
+        base = s.api_base.rstrip("/")
+        try:
+            response = await self.client.get(
+                f"{base}/bot{s.bot_token}/getFile", params={"file_id": item.get("key", "")}
+            )
+        except httpx.HTTPError as exc:
+            raise MediaError(f"getFile failed: {exc.__class__.__name__}") from exc
+        answer = _json(response)
+        path = str((answer.get("result") or {}).get("file_path", ""))
+        if not answer.get("ok") or not path:
+            raise MediaError(f"getFile failed: {answer.get('description', response.status_code)}")
+        size = int((answer.get("result") or {}).get("file_size") or 0)
+        if size > max_bytes:
+            raise MediaError(f"the file is larger than the {max_bytes} byte limit ({size} bytes)")
+        data, content_type = await download(
+            self.client, f"{base}/file/bot{s.bot_token}/{path}", max_bytes=max_bytes
+        )
+        content_type = str(item.get("content_type") or content_type)
+        fallback = path.rsplit("/", 1)[-1]
+        return InboundAttachment(
+            file_name(str(item.get("filename", "")), content_type, fallback), content_type, data
         )
 
     async def compose(
@@ -76,6 +110,23 @@ class TelegramAdapter:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+def _media(message: dict[str, Any]) -> list[dict[str, str]]:
+    """The photo (its largest size) or document a message carries."""
+    photos = message.get("photo")
+    if isinstance(photos, list) and photos and isinstance(photos[-1], dict):
+        return [media_item(str(photos[-1].get("file_id", "")), "", "image/jpeg")]
+    document = message.get("document")
+    if isinstance(document, dict) and document.get("file_id"):
+        return [
+            media_item(
+                str(document["file_id"]),
+                str(document.get("file_name", "")),
+                str(document.get("mime_type", "")),
+            )
+        ]
+    return []
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """WhatsApp Cloud API: webhooks signed with ``X-Hub-Signature-256`` (HMAC-SHA256 of the
-raw body with the app secret), text messages and delivery/read statuses in; text
-messages out through ``/{phone_number_id}/messages``."""
+raw body with the app secret), text messages, pictures and documents (media id -> URL ->
+download) and delivery/read statuses in; text messages out through
+``/{phone_number_id}/messages``."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from typing import Any
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.adapter import Draft, Inbound, Outbound, SendError, Sent
+from channels.adapter import Draft, Inbound, InboundAttachment, Outbound, SendError, Sent
+from channels.messaging.media import MediaError, download, file_name, media_item
 from channels.settings import WhatsAppSettings
 from ticketing.models import EntryKind, IdentityKind, Ticket, TicketEntry
 from ticketing.phone import normalise_phone
 
 CHANNEL = "whatsapp"
+MEDIA_TYPES = ("image", "document", "audio", "video", "sticker")
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -68,11 +71,21 @@ class WhatsAppAdapter:
                 if sender is None or not message.get("id"):
                     continue
                 kind = str(message.get("type", ""))
-                text = (
-                    str(message.get("text", {}).get("body", ""))
-                    if kind == "text"
-                    else f"({kind} message: not shown here)"
-                )
+                media = []
+                if kind in MEDIA_TYPES and isinstance(message.get(kind), dict):
+                    found = message[kind]
+                    text = str(found.get("caption", ""))
+                    media.append(
+                        media_item(
+                            str(found.get("id", "")),
+                            str(found.get("filename", "")),
+                            str(found.get("mime_type", "")),
+                        )
+                    )
+                elif kind == "text":
+                    text = str(message.get("text", {}).get("body", ""))
+                else:
+                    text = f"({kind} message: not shown here)"
                 messages.append(
                     Inbound(
                         channel=CHANNEL,
@@ -80,7 +93,7 @@ class WhatsAppAdapter:
                         sender=sender,
                         sender_name=names.get(str(message.get("from")), ""),
                         body=text,
-                        meta={"type": kind},
+                        meta={"type": kind, "media": media},
                     )
                 )
             for status in value.get("statuses", []):
@@ -93,6 +106,32 @@ class WhatsAppAdapter:
                     )
                 )
         return messages, statuses
+
+    async def fetch(self, item: dict[str, Any], max_bytes: int) -> InboundAttachment:
+        """A picture or document: its media id gives a short-lived URL, which is fetched
+        with the same access token."""
+        s = self.settings
+        auth = {"Authorization": f"Bearer {s.access_token}"}
+        url = f"{s.api_base.rstrip('/')}/{s.api_version}/{item.get('key', '')}"
+        try:
+            response = await self.client.get(url, headers=auth)
+        except httpx.HTTPError as exc:
+            raise MediaError(f"the media URL was not given: {exc.__class__.__name__}") from exc
+        try:
+            info = response.json() if response.status_code == 200 else {}
+        except ValueError:
+            info = {}
+        if not isinstance(info, dict) or not info.get("url"):
+            raise MediaError(f"the media URL was not given (HTTP {response.status_code})")
+        size = int(info.get("file_size") or 0)
+        if size > max_bytes:
+            raise MediaError(f"the file is larger than the {max_bytes} byte limit ({size} bytes)")
+        data, content_type = await download(
+            self.client, str(info["url"]), max_bytes=max_bytes, headers=auth
+        )
+        content_type = str(item.get("content_type") or info.get("mime_type") or content_type)
+        name = file_name(str(item.get("filename", "")), content_type, str(item.get("key")))
+        return InboundAttachment(name, content_type, data)
 
     async def compose(
         self, session: AsyncSession, ticket: Ticket, entry: TicketEntry, recipient: str

@@ -8,7 +8,10 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import insert
+from sqlmodel import select
 
+from channels.models import ChannelOutbox, Subscription
 from channels.service import Channels, build_channels
 from channels.settings import ChannelSettings, EmailSettings, SmsSettings
 from notices.models import NoticeKind
@@ -105,3 +108,68 @@ async def test_stop_by_sms_ends_the_subscriptions_of_that_number(desk: Desk, bot
     )
     assert notice.id is not None
     assert (await broadcasts.send(notice.id)).queued == 0
+
+
+async def test_a_large_broadcast_records_each_recipient_once(desk: Desk, both: Both) -> None:
+    broadcasts = both.channels.broadcasts
+    for n in range(450):
+        await broadcasts.subscribe("sms", f"+35845{n:07d}", f"{n % 3:05d}", "fi")
+    notice = await NoticeService(desk.db).publish(
+        kind=NoticeKind.EMERGENCY,
+        title="Outage",
+        message={"fi": "Sähkökatko"},
+        areas=["00000", "00001"],
+        starts_at=utcnow(),
+        expected_end_at=None,
+    )
+    assert notice.id is not None
+    assert (await broadcasts.send(notice.id)).queued == 300
+    outbox = both.channels.outbox
+    outbox.batch = 120  # three rounds, results recorded in several commits each
+    rounds = 0
+    while await outbox.send_due():
+        rounds += 1
+    assert rounds == 3
+    recipients = [m["to"] for m in both.provider.sent]
+    assert len(recipients) == len(set(recipients)) == 300
+    assert await broadcasts.statuses(notice.id) == {"sent": 300}
+    async with desk.db.session() as session:
+        rows = (await session.exec(select(ChannelOutbox))).all()
+    sent_ids = {m["id"] for m in both.provider.sent}
+    assert {row.provider_id for row in rows} == sent_ids
+    assert all(row.attempts == 1 and row.sent_at is not None for row in rows)
+
+
+async def test_queueing_many_recipients_at_once_stays_within_parameter_limits(
+    desk: Desk, both: Both
+) -> None:
+    """PostgreSQL takes at most 32,767 parameters a statement: 3,000 rows of 13 columns
+    must not be one multi-row VALUES."""
+    now = utcnow()
+    rows = [
+        {
+            "channel": "sms",
+            "address": f"+35845{n:07d}",
+            "area": "00100",
+            "language": "fi",
+            "active": True,
+            "created_at": now,
+        }
+        for n in range(3000)
+    ]
+    async with desk.db.transaction() as session:
+        connection = await session.connection()
+        await connection.execute(insert(Subscription), rows)
+    notice = await NoticeService(desk.db).publish(
+        kind=NoticeKind.PLANNED,
+        title="Works",
+        message={"fi": "Katutöitä"},
+        areas=["00100"],
+        starts_at=now,
+        expected_end_at=None,
+    )
+    assert notice.id is not None
+    broadcasts = both.channels.broadcasts
+    assert (await broadcasts.send(notice.id)).queued == 3000
+    assert (await broadcasts.send(notice.id)).queued == 0
+    assert await broadcasts.statuses(notice.id) == {"queued": 3000}

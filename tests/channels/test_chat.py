@@ -120,6 +120,8 @@ async def test_the_widget_in_a_real_browser_chats_and_resumes_after_reload(
             f"<script src='{desk_origin}/widget/chat.js' defer></script></body></html>"
         )
 
+    assert chat.channels.chat is not None
+    chat.channels.chat.desk_presence.set(1, True)  # an agent is at the desk: chat, not a message
     async with serving(site) as port, browser_page(f"http://127.0.0.1:{port}/") as page:
         await page.until("document.querySelector('.sb-prechat') !== null")
         await page.js(
