@@ -94,6 +94,11 @@ class CallSettings(BaseModel):
         description="Calls one controller serves at once; more are handed back to the "
         "dialplan's apology instead of slowing every call down",
     )
+    callback_dial: str = Field(
+        "",
+        description="How the ACD dials a caller back, with {number}, e.g. "
+        "'PJSIP/trunk/sip:{number}@carrier.example:5060' (empty: no callbacks in queues)",
+    )
 
 
 class IvrSettings(BaseModel):
@@ -150,6 +155,11 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache"))
     database_url: str | None = Field(
         None, validation_alias=AliasChoices("DATABASE_URL", "SWITCHBOARD_DATABASE_URL")
+    )
+    bus_url: str | None = Field(
+        None,
+        description="Redis URL of the event bus shared by several processes "
+        "(redis://127.0.0.1:6379/0); unset: events stay inside one process",
     )
     log_level: str = "INFO"
     timezone: str = Field("Europe/Helsinki", description="The organisation's local time zone")

@@ -14,7 +14,10 @@ from types import TracebackType
 
 import uvicorn
 
+from channels.chat.bot import enable_chatbot
 from channels.service import build_channels
+from knowledge.service import KnowledgeService
+from pbx.acd.recording_filer import RecordingFiler
 from pbx.acd.runtime import Acd
 from pbx.ami import AmiClient
 from pbx.ari.client import AriClient
@@ -23,14 +26,13 @@ from pbx.asterisk.runtime import Progress, resolve_runtime
 from pbx.call_log import CallLog
 from pbx.controller import CallController
 from pbx.flow_handler import FlowCallHandler
-from switchboard.bus import LocalBus
+from switchboard.bus import EventBus, make_bus
 from switchboard.db import Database
 from switchboard.ports import ensure_port_free
 from switchboard.secrets import Secrets, load_or_create_secrets
 from switchboard.settings import Settings
 from switchboard.telephony import Telephony
 from ticketing.calls import CallFiler
-from ticketing.queries import TicketQueries
 from ticketing.services import Ticketing, build_ticketing
 from web.app import create_app
 from web.context import WebContext
@@ -77,7 +79,7 @@ def asterisk_instance(settings: Settings, progress: Progress) -> AsteriskInstanc
 
 
 def ticketing_services(
-    settings: Settings, secrets: Secrets, db: Database, bus: LocalBus
+    settings: Settings, secrets: Secrets, db: Database, bus: EventBus
 ) -> Ticketing:
     return build_ticketing(
         db,
@@ -100,11 +102,13 @@ class System:
         credentials = pbx_credentials(settings, self.secrets)
         asterisk = settings.asterisk
         self.db = Database(settings.effective_database_url)
-        self.bus = LocalBus()
+        self.bus = make_bus(settings.bus_url)
         self.call_log = CallLog(
-            self.db, node=asterisk.instance, on_ended=CallFiler(settings.calls.default_region)
+            self.db,
+            node=asterisk.instance,
+            on_ended=CallFiler(settings.calls.default_region),
+            bus=self.bus,
         )
-        self.tickets = TicketQueries(self.db)
         self.ticketing = ticketing_services(settings, self.secrets, self.db, self.bus)
         self.ari = AriClient(
             f"http://{asterisk.host}:{asterisk.http_port}",
@@ -130,8 +134,13 @@ class System:
         )
         self.acd = Acd(self.db, self.bus, asterisk.instance)
         self.acd.bind(self.controller)
+        self.acd.enable_callbacks(self.controller, settings.calls.callback_dial)
+        self.acd.enable_transfers(settings.calls.callback_dial)
         if isinstance(self.telephony.handler, FlowCallHandler):
             self.telephony.handler.queue_handler = self.acd.take
+            self.acd.use_media(self.telephony.handler.media)
+            self.acd.record_into(self.telephony.handler.recordings)
+        self.acd_recordings = RecordingFiler(self.db, self.ticketing.attachments.store)
         self.channels = build_channels(
             settings.channels,
             self.db,
@@ -140,9 +149,17 @@ class System:
             default_region=settings.calls.default_region,
             chat_secret=self.secrets.session_key,
         )
+        if self.channels.chat is not None:  # the chatbot answers first; agents by presence
+            enable_chatbot(
+                self.channels.chat,
+                KnowledgeService(self.db),
+                self.ticketing.streets,
+                acd_agents=lambda: self.acd.service.router.agents.values(),
+            )
 
     async def __aenter__(self) -> System:
         await self.db.check()
+        await self.bus.check()
         return self
 
     async def __aexit__(
@@ -157,6 +174,7 @@ class System:
         await self.channels.close()
         self.ami.close()
         await self.ari.close()
+        await self.bus.close()
         await self.db.close()
 
     def web_app(self, *, with_controller: bool) -> object:
@@ -165,11 +183,13 @@ class System:
                 db=self.db,
                 api_token=self.secrets.api_token,
                 calls=self.call_log,
-                tickets=self.tickets,
+                tickets=self.ticketing.queries,
                 ticketing=self.ticketing,
                 controller=self.controller if with_controller else None,
                 flows=self.telephony.registry if with_controller else None,
                 channels=self.channels,
+                bus=self.bus,
+                acd=self.acd if with_controller else None,
             )
         )
 
@@ -192,6 +212,9 @@ class System:
             if filer is not None:
                 self.controller.after_call.append(lambda _record: filer.wake.set())
                 tasks.append(asyncio.create_task(filer.run(), name="voicemail"))
+            recordings = self.acd_recordings
+            self.controller.after_call.append(lambda _record: recordings.wake.set())
+            tasks.append(asyncio.create_task(recordings.run(), name="acd-recordings"))
         if web:
             config = uvicorn.Config(
                 self.web_app(with_controller=controller),  # type: ignore[arg-type]

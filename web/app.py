@@ -9,6 +9,7 @@ from web.context import WebContext
 from web.errors import install_error_handlers
 from web.limits import RequestGuard
 from web.routes import (
+    agents,
     audit,
     auth,
     automation,
@@ -20,9 +21,12 @@ from web.routes import (
     channels_messages,
     channels_messaging,
     channels_sms,
+    channels_unsubscribe,
     contacts,
+    events,
     flows,
     health,
+    knowledge,
     sla,
     streets,
     thread,
@@ -52,6 +56,9 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         channels_chat,
         channels_forms,
         channels_messaging,
+        channels_unsubscribe,
+        agents,
+        knowledge,
     )
 )
 
@@ -71,6 +78,7 @@ def create_app(context: WebContext) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(channels_chat.sockets)  # the chat websocket (not an HTTP route)
+    app.include_router(events.sockets)  # the desktops' live event feed
     # Room for the largest attachment plus its multipart envelope; bodies are read in
     # chunks, so this is the most any request can make the app receive.
     max_body = context.ticketing.attachments.store.max_bytes + MULTIPART_ALLOWANCE

@@ -45,9 +45,14 @@ async def current_principal(
     services: Services,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    if credentials is not None:
-        return await services.auth.bearer(credentials.credentials)
-    cookie = request.cookies.get(COOKIE_NAME)
+    token = credentials.credentials if credentials is not None else None
+    return await principal_of(services, token, request.cookies.get(COOKIE_NAME))
+
+
+async def principal_of(services: Ticketing, token: str | None, cookie: str | None) -> Principal:
+    """Who presents this bearer token or session cookie (HTTP requests and websockets)."""
+    if token is not None:
+        return await services.auth.bearer(token)
     if cookie:
         principal = await services.auth.session(cookie)
         if principal is None:

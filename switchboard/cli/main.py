@@ -28,6 +28,7 @@ app.add_typer(notices.app, name="notice")
 app.add_typer(channels_cli.app, name="channels")
 app.add_typer(acd.agent_app, name="agent")
 app.add_typer(acd.queue_app, name="queue")
+app.add_typer(acd.team_app, name="team")
 app.add_typer(flows.app, name="flows", help="Validate, simulate and describe IVR flows.")
 
 
