@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from dataclasses import dataclass
 from types import TracebackType
 
 import uvicorn
@@ -21,76 +20,22 @@ from pbx.acd.recording_filer import RecordingFiler
 from pbx.acd.runtime import Acd
 from pbx.ami import AmiClient
 from pbx.ari.client import AriClient
-from pbx.asterisk.instance import AsteriskInstance
-from pbx.asterisk.runtime import Progress, resolve_runtime
 from pbx.call_log import CallLog
 from pbx.controller import CallController
 from pbx.flow_handler import FlowCallHandler
-from switchboard.bus import EventBus, make_bus
+from switchboard.asterisk_access import pbx_credentials
+from switchboard.bus import make_bus
 from switchboard.db import Database
 from switchboard.ports import ensure_port_free
-from switchboard.secrets import Secrets, load_or_create_secrets
+from switchboard.secrets import load_or_create_secrets
 from switchboard.settings import Settings
 from switchboard.telephony import Telephony
 from ticketing.calls import CallFiler
-from ticketing.services import Ticketing, build_ticketing
+from ticketing.services import configured_ticketing
 from web.app import create_app
 from web.context import WebContext
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PbxCredentials:
-    ari_password: str
-    ami_secret: str
-
-
-def pbx_credentials(settings: Settings, secrets: Secrets) -> PbxCredentials:
-    """Generated secrets for an Asterisk Switchboard runs; configured ones for an external."""
-    asterisk = settings.asterisk
-    if asterisk.mode == "external":
-        if not asterisk.ari_password or not asterisk.ami_secret:
-            raise ValueError(
-                "asterisk.mode=external needs SWITCHBOARD_ASTERISK__ARI_PASSWORD and "
-                "SWITCHBOARD_ASTERISK__AMI_SECRET"
-            )
-        return PbxCredentials(asterisk.ari_password, asterisk.ami_secret)
-    return PbxCredentials(
-        asterisk.ari_password or secrets.ari_password, asterisk.ami_secret or secrets.ami_secret
-    )
-
-
-def asterisk_instance(settings: Settings, progress: Progress) -> AsteriskInstance:
-    """The instance Switchboard manages, provisioning Asterisk when none is available."""
-    asterisk = settings.asterisk
-    runtime = resolve_runtime(
-        asterisk.mode, settings.cache_dir, asterisk.debian_mirror, asterisk.debian_suite, progress
-    )
-    secrets = load_or_create_secrets(settings.state_dir)
-    credentials = pbx_credentials(settings, secrets)
-    effective = Secrets(
-        ari_password=credentials.ari_password,
-        ami_secret=credentials.ami_secret,
-        api_token=secrets.api_token,
-        session_key=secrets.session_key,
-    )
-    return AsteriskInstance(runtime, asterisk, effective)
-
-
-def ticketing_services(
-    settings: Settings, secrets: Secrets, db: Database, bus: EventBus
-) -> Ticketing:
-    return build_ticketing(
-        db,
-        api_token=secrets.api_token,
-        session_key=secrets.session_key,
-        default_region=settings.calls.default_region,
-        attachments_dir=settings.state_dir / "attachments",
-        attachment_max_bytes=settings.tickets.attachment_max_bytes,
-        attachment_types=settings.tickets.attachment_types,
-        bus=bus,
-    )
 
 
 class System:
@@ -109,7 +54,7 @@ class System:
             on_ended=CallFiler(settings.calls.default_region),
             bus=self.bus,
         )
-        self.ticketing = ticketing_services(settings, self.secrets, self.db, self.bus)
+        self.ticketing = configured_ticketing(settings, self.secrets, self.db, self.bus)
         self.ari = AriClient(
             f"http://{asterisk.host}:{asterisk.http_port}",
             asterisk.ari_user,
@@ -134,7 +79,7 @@ class System:
         )
         self.acd = Acd(self.db, self.bus, asterisk.instance)
         self.acd.bind(self.controller)
-        self.acd.enable_callbacks(self.controller, settings.calls.callback_dial)
+        self.acd.enable_dial_out(self.controller, settings.calls.callback_dial)
         self.acd.enable_transfers(settings.calls.callback_dial)
         if isinstance(self.telephony.handler, FlowCallHandler):
             self.telephony.handler.queue_handler = self.acd.take

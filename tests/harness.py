@@ -18,10 +18,16 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+
+from pbx.asterisk.instance import AsteriskInstance
+from pbx.asterisk.runtime import locate_runtime
+from switchboard.secrets import load_or_create_secrets
+from switchboard.settings import AsteriskSettings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SIPP_DIR = Path(__file__).resolve().parent / "sipp"
@@ -156,9 +162,9 @@ class Deployment:
                     raise AssertionError(f"ticket {ticket_id} is not in the list")
 
     def asterisk(self, command: str) -> str:
-        result = self.cli("pbx", "cli", command, timeout=30)
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+        """A command on the deployment's Asterisk console, run as `switchboard pbx cli`
+        runs it, without starting a Python process for each one."""
+        return _console(self.instance, self.state_dir).cli(command)
 
     def active_channels(self) -> int:
         out = self.asterisk("core show channels count")
@@ -215,6 +221,17 @@ class SwitchboardProcess:
         self.process.kill()
         self.process.wait()
         self._log.close()
+
+
+@cache
+def _console(instance: str, state_dir: Path) -> AsteriskInstance:
+    """The deployment's Asterisk instance, found the way the CLI finds it (the test
+    process has no SWITCHBOARD_* settings of its own, as the deployment's processes)."""
+    defaults = load_settings()
+    runtime = locate_runtime(defaults.asterisk.mode, defaults.cache_dir)
+    assert runtime is not None, "no Asterisk runtime to reach the deployment's console"
+    asterisk = AsteriskSettings(instance=instance)
+    return AsteriskInstance(runtime, asterisk, load_or_create_secrets(state_dir))
 
 
 @contextmanager

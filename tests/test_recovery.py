@@ -79,6 +79,7 @@ def test_a_call_that_ended_while_the_controller_was_down_is_still_recorded(
     )
     try:
         wait_until(lambda: _active_calls(deployment), timeout=15, what="the call")
+        wait_until(lambda: _record(deployment, "0800700002"), timeout=10, what="the call on record")
         first.kill()
         deployment.asterisk("channel request hangup all")  # the caller gives up meanwhile
         wait_until(lambda: deployment.active_channels() == 0, timeout=10, what="no channels")

@@ -10,6 +10,8 @@ import httpx
 
 from switchboard.bus import EventBus, LocalBus
 from switchboard.db import Database
+from switchboard.secrets import Secrets
+from switchboard.settings import Settings
 from ticketing.access.authn import Authenticator
 from ticketing.access.sessions import SessionCodec
 from ticketing.access.users import UserService
@@ -89,4 +91,20 @@ def build_ticketing(
         rules=RuleService(db),
         webhooks=WebhookService(db),
         webhook_sender=WebhookSender(db, webhook_client),
+    )
+
+
+def configured_ticketing(
+    settings: Settings, secrets: Secrets, db: Database, bus: EventBus
+) -> Ticketing:
+    """The services as the settings configure them (the system, and CLI commands)."""
+    return build_ticketing(
+        db,
+        api_token=secrets.api_token,
+        session_key=secrets.session_key,
+        default_region=settings.calls.default_region,
+        attachments_dir=settings.state_dir / "attachments",
+        attachment_max_bytes=settings.tickets.attachment_max_bytes,
+        attachment_types=settings.tickets.attachment_types,
+        bus=bus,
     )

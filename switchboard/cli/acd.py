@@ -16,10 +16,10 @@ from pbx.acd.models import AcdQueue, AcdTeam, Agent
 from pbx.acd.provisioning import apply_agents
 from pbx.acd.recording import set_recording
 from pbx.ami import AmiClient
+from switchboard.asterisk_access import asterisk_instance, pbx_credentials
 from switchboard.cli.common import clear_errors, fail, say, settings
 from switchboard.db import Database
 from switchboard.secrets import load_or_create_secrets
-from switchboard.system import asterisk_instance, pbx_credentials
 
 T = TypeVar("T")
 agent_app = typer.Typer(help="Agents and their SIP accounts.", no_args_is_help=True)
@@ -93,6 +93,8 @@ def _queue_line(queue: AcdQueue) -> str:
         announce += f"\tcallback key {queue.callback_key}"
     if queue.record:
         announce += "\trecorded"
+    if queue.caller_id:
+        announce += f"\tcaller ID {queue.caller_id}"
     return (
         f"{queue.name}\tpriority {queue.priority}\tskills {skills}\t"
         f"max wait {wait}{overflow}\twrap-up {queue.wrapup_seconds}s\t"
@@ -222,6 +224,9 @@ def queue_add(
         None, help="The key a waiting caller presses to be called back in their place"
     ),
     record: bool = typer.Option(False, "--record", help="Record every answered conversation"),
+    caller_id: str = typer.Option(
+        "", help="The number customers see on callbacks and agents' calls for the queue"
+    ),
 ) -> None:
     """Add a queue."""
     queue = _run(
@@ -237,6 +242,7 @@ def queue_add(
             announce_every_seconds=announce_every,
             callback_key=callback_key,
             record=record,
+            caller_id=caller_id,
         )
     )
     say(_queue_line(queue))

@@ -19,11 +19,10 @@ from switchboard.bus import LocalBus
 from switchboard.cli.common import clear_errors, fail, say, settings
 from switchboard.db import Database
 from switchboard.secrets import load_or_create_secrets
-from switchboard.system import ticketing_services
 from ticketing.access.roles import Principal, Role
 from ticketing.catalog.importer import parse_categories
 from ticketing.errors import TicketingError
-from ticketing.services import Ticketing
+from ticketing.services import Ticketing, configured_ticketing
 from ticketing.streets import StreetRow, parse_streets_csv
 
 app = typer.Typer(
@@ -61,7 +60,7 @@ def _run(work: Callable[[Ticketing, Principal], Awaitable[T]]) -> T:
         db = Database(current.effective_database_url)
         try:
             await db.check()
-            services = ticketing_services(
+            services = configured_ticketing(
                 current, load_or_create_secrets(current.state_dir), db, LocalBus()
             )
             try:

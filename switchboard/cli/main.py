@@ -10,12 +10,12 @@ import typer
 
 from channels import cli as channels_cli
 from switchboard import migrate
+from switchboard.asterisk_access import asterisk_instance, pbx_credentials
 from switchboard.cli import acd, admin, flows, notices, pbx
 from switchboard.cli.common import clear_errors, configure_logging, fail, say, settings
 from switchboard.db import redacted
 from switchboard.secrets import load_or_create_secrets, mask
 from switchboard.settings import Settings
-from switchboard.system import System, asterisk_instance, pbx_credentials
 
 app = typer.Typer(help="Switchboard contact center.", no_args_is_help=True)
 config_app = typer.Typer(help="Inspect the effective settings.", no_args_is_help=True)
@@ -122,6 +122,8 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 
 async def _run(current: Settings, *, controller: bool, web: bool) -> None:
+    from switchboard.system import System  # the whole system: imported only to run it
+
     async with System(current) as system:
         await system.serve(controller=controller, web=web)
 

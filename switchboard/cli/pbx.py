@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from switchboard.asterisk_access import asterisk_instance
 from switchboard.cli.common import clear_errors, fail, say, settings
-from switchboard.system import asterisk_instance
 
 app = typer.Typer(help="Manage the Asterisk instance Switchboard runs.", no_args_is_help=True)
 

@@ -50,6 +50,13 @@ Content-Length: 0
 </scenario>
 """
 
+# Signing off, as a phone does when it shuts down: the same contact with Expires: 0.
+_UNREGISTER = (
+    _REGISTER.replace("Expires: 3600", "Expires: 0")
+    .replace('  <pause milliseconds="3600000"/>\n', "")
+    .replace("agent register", "agent unregister")
+)
+
 _REPLY = """  <send><![CDATA[
 SIP/2.0 {status}
 [last_Via:]
@@ -173,6 +180,9 @@ class SippAgent:
         register.write_text(_REGISTER)
         phone.write_text(_answering(answer, talk))
         self.errors = workdir / f"agent-{extension}-errors.log"
+        self.port = free_port(socket.SOCK_DGRAM)
+        self.password = password
+        self.registrar = f"127.0.0.1:{deployment.sip_port}"
         self.process = subprocess.Popen(
             [
                 "sipp",
@@ -191,7 +201,7 @@ class SippAgent:
                 "-i",
                 AGENT_IP,
                 "-p",
-                str(free_port(socket.SOCK_DGRAM)),
+                str(self.port),
                 "-mp",
                 str(free_media_ports()),
                 "-nostdin",
@@ -209,10 +219,28 @@ class SippAgent:
         return self.process.poll()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """Unregister and end the phone, so its agent is logged out straight away (not
+        only once Asterisk's qualify notices the phone is gone)."""
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        scenario = self.workdir / f"agent-{self.extension}-unregister.xml"
+        scenario.write_text(_UNREGISTER)
+        subprocess.run(
+            [
+                "sipp", "-sf", str(scenario), "-s", self.extension,
+                "-au", self.extension, "-ap", self.password, "-m", "1",
+                "-i", AGENT_IP, "-p", str(self.port), "-nostdin",
+                "-timeout", "10", "-timeout_error", self.registrar,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            cwd=self.workdir,
+            timeout=30,
+            check=False,  # a phone that cannot sign off is logged out by qualify instead
+        )  # fmt: skip
