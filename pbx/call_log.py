@@ -45,6 +45,7 @@ class CallLog:
         started_at: datetime,
         direction: str = "inbound",
         answered_at: datetime | None = None,
+        ticket_id: int | None = None,
     ) -> int:
         async with self.db.transaction() as session:
             existing = await self._by_channel(session, channel_id)
@@ -60,6 +61,7 @@ class CallLog:
                 dialled_number=dialled_number,
                 started_at=started_at,
                 answered_at=answered_at,
+                ticket_id=ticket_id,
             )
             session.add(record)
             await session.flush()

@@ -18,6 +18,7 @@ class Disposition(StrEnum):
     ABANDONED = "abandoned"  # the caller hung up before it was answered
     FAILED = "failed"  # a fault in Switchboard ended the call
     INTERRUPTED = "interrupted"  # the controller lost the call (crash/restart) and closed it
+    NOT_REACHED = "not_reached"  # an outbound call the number did not answer
 
 
 class CallRecord(SQLModel, table=True):

@@ -55,9 +55,10 @@ async def call_ticket(session: AsyncSession, record: CallRecord, default_region:
             session, IdentityKind.PHONE, number, display_name=record.caller_name
         )
         contact_id = contact.id
+    who = number or record.caller_number or "unknown caller"
     ticket = await open_ticket(
         session,
-        subject=f"Call from {number or record.caller_number or 'unknown caller'}",
+        subject=f"Call to {who}" if record.direction == "outbound" else f"Call from {who}",
         channel="phone",
         contact_id=contact_id,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from pbx.acd.agent_desk import AgentView
 from web.schemas import DbId, Input
@@ -53,6 +53,10 @@ class QueueTransferIn(Input):
     queue: QueueName
 
 
+class AgentTransferIn(Input):
+    extension: str = Field(pattern=r"^[0-9]{2,8}$", description="The agent to hand over to")
+
+
 class NumberTransferIn(Input):
     number: str = Field(
         pattern=r"^\+?[0-9]{3,20}$", description="The number to transfer the caller to"
@@ -62,8 +66,27 @@ class NumberTransferIn(Input):
     )
 
 
+class DialIn(Input):
+    number: str = Field(pattern=r"^\+?[0-9]{3,20}$", description="The customer's number")
+    queue: QueueName | None = Field(
+        None, description="Call for this queue (its caller ID); default: the agent's first"
+    )
+    ticket_id: DbId | None = Field(None, description="File the call on this ticket")
+
+
 class ConferenceIn(Input):
-    extension: str = Field(pattern=r"^[0-9]{2,8}$", description="The agent phone to add")
+    extension: str | None = Field(
+        None, pattern=r"^[0-9]{2,8}$", description="The agent phone to add"
+    )
+    number: str | None = Field(
+        None, pattern=r"^\+?[0-9]{3,20}$", description="Or a number outside to add"
+    )
+
+    @model_validator(mode="after")
+    def one_party(self) -> ConferenceIn:
+        if (self.extension is None) == (self.number is None):
+            raise ValueError("give either extension (an agent phone) or number, not both")
+        return self
 
 
 class SuperviseIn(Input):

@@ -17,7 +17,7 @@ from pbx.acd.agent_state import AgentState, IllegalAgentTransition
 from pbx.acd.bridged import BridgedCall
 from pbx.acd.commands import AgentCommand, CallAction, CommandRefused
 from pbx.acd.directory import AcdDirectory
-from pbx.acd.errors import UnknownAgent
+from pbx.acd.errors import AcdError, UnknownAgent
 from pbx.acd.models import Agent
 from pbx.acd.runtime import Acd
 from pbx.acd.supervision import SuperviseMode
@@ -25,6 +25,7 @@ from switchboard.db import Database
 from ticketing.access.models import User
 from ticketing.access.roles import Principal, Role
 from ticketing.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketingError
+from ticketing.models import Ticket
 
 COMMAND_TIMEOUT = 10.0  # seconds for the call's task to carry a command out
 LEADS = (Role.ADMIN, Role.SUPERVISOR)
@@ -158,6 +159,10 @@ class AgentDesk:
             raise InvalidInput(f"no agent phone has extension {phone}")
         return await self.command(extension, CallAction.CONFERENCE, phone)
 
+    async def conference_number(self, extension: str, number: str) -> AgentView:
+        """Ring ``number`` through the trunk and add it to ``extension``'s call."""
+        return await self.command(extension, CallAction.CONFERENCE_NUMBER, number)
+
     async def _linked(self, principal: Principal) -> Agent | None:
         if principal.user_id is None:
             return None
@@ -172,6 +177,25 @@ class AgentDesk:
             return False
         return True
 
+    async def call_out(
+        self, extension: str, number: str, queue: str | None, ticket_id: int | None
+    ) -> AgentView:
+        """Click-to-call: ``extension``'s phone first, then ``number``."""
+        dialing = self._live().click_to_call
+        if dialing is None:
+            raise Conflict("calls out need calls.callback_dial (the trunk) to be set")
+        if queue is not None and queue not in {q.name for q in await self.directory.queues()}:
+            raise InvalidInput(f"no queue is named '{queue}'")
+        if ticket_id is not None:
+            async with self.db.session() as session:
+                if await session.get(Ticket, ticket_id) is None:
+                    raise InvalidInput(f"no ticket has id {ticket_id}")
+        try:
+            await dialing.dial(extension, number, queue, ticket_id)
+        except AcdError as exc:
+            raise Conflict(str(exc)) from None
+        return await self.agent(extension)
+
     async def command(
         self, extension: str, action: CallAction, target: str = "", mode: str = ""
     ) -> AgentView:
@@ -179,6 +203,11 @@ class AgentDesk:
             names = {queue.name for queue in await self.directory.queues()}
             if target not in names:
                 raise InvalidInput(f"no queue is named '{target}'")
+        if action is CallAction.TRANSFER_AGENT:
+            if target == extension:
+                raise InvalidInput("an agent cannot transfer a call to themselves")
+            if not await self._exists(target):
+                raise InvalidInput(f"no agent has extension {target}")
         call = self._live().bridged.of(extension)
         if call is None:
             raise Conflict(f"agent {extension} has no call in progress")

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pbx.acd.agent_state import AgentState
 from pbx.acd.commands import AgentCommand, CallAction
 from pbx.acd.queue_log import QueueEventKind
 from pbx.acd.recording import QueueRecorder
@@ -36,6 +37,15 @@ AttachLeg = Callable[[str, Call], None]
 DetachLeg = Callable[[str], None]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Requeue:
+    """Where a blind transfer sends the caller back into the ACD: a queue, and with
+    ``agent`` only that agent until they do not answer."""
+
+    queue: str
+    agent: str | None = None
 
 
 @dataclass
@@ -66,7 +76,8 @@ class BridgedCalls:
 
 class BridgedPhase:
     """Runs a bridged call until the agent's leg ends (returns None) or the caller is
-    transferred to a queue (returns its name); the caller hanging up raises CallEnded."""
+    transferred to a queue or an agent (returns where to); the caller hanging up raises
+    CallEnded."""
 
     def __init__(
         self,
@@ -83,7 +94,7 @@ class BridgedPhase:
         self.recorder = recorder
         self.dial = ""  # how to reach a number outside (empty: no transfers to numbers)
 
-    async def run(self, session: BridgedCall) -> str | None:
+    async def run(self, session: BridgedCall) -> Requeue | None:
         supervision = Supervision(session.call, self.attach, self.detach)
         session.supervision = supervision
         self.calls.by_agent[session.agent] = session
@@ -124,7 +135,8 @@ class BridgedPhase:
         finally:
             if self.calls.by_agent.get(session.agent) is session:
                 del self.calls.by_agent[session.agent]
-            await supervision.end_all()
+            for leg in list(supervision.by_leg):
+                await self._end_supervisor(session, supervision, leg)
             pending = session.transfer
             if pending is not None and session.handoff != pending.leg:
                 with contextlib.suppress(AriError):
@@ -238,9 +250,9 @@ class BridgedPhase:
                     await supervision.snoop_ready(channel)
                 except AriError as exc:
                     log.warning("call %s: snoop %s not bridged: %s", session.call.id, channel, exc)
-                    await supervision.end(leg)
+                    await self._end_supervisor(session, supervision, leg)
             elif isinstance(event, StasisEnd | ChannelDestroyed):
-                await supervision.end(leg)
+                await self._end_supervisor(session, supervision, leg)
             return
         leg = channel
         supervisor = supervision.by_leg[leg]
@@ -249,11 +261,28 @@ class BridgedPhase:
                 await supervision.joined(supervisor, session.leg, session.bridge)
             except AriError as exc:
                 log.warning("call %s: supervisor %s not joined: %s", session.call.id, leg, exc)
-                await supervision.end(leg)
+                await self._end_supervisor(session, supervision, leg)
+                return
+            if supervisor.agent:
+                await self.acd.agent_changed(self.acd.router.engaged_answered(supervisor.extension))
         elif isinstance(event, StasisEnd | ChannelDestroyed):
-            await supervision.end(leg)
+            await self._end_supervisor(session, supervision, leg)
 
-    async def _apply(self, session: BridgedCall, command: AgentCommand) -> str | None:
+    async def _end_supervisor(
+        self, session: BridgedCall, supervision: Supervision, leg: str
+    ) -> None:
+        """A supervisor's or conference party's phone left; an agent who was added to the
+        conference wraps up (or is ready again if their phone only rang)."""
+        ended = await supervision.end(leg)
+        if ended is None or not ended.agent:
+            return
+        queue = self.acd.router.queues.get(session.queue)
+        wrapup = queue.wrapup if queue is not None else 0
+        router = self.acd.router
+        await self.acd.agent_changed(router.disengage(ended.extension, self.acd.now(), wrapup))
+        self.acd.wake()
+
+    async def _apply(self, session: BridgedCall, command: AgentCommand) -> Requeue | None:
         if command.agent != session.agent:
             command.refuse(f"agent {command.agent} is not on this call")
             return None
@@ -294,14 +323,41 @@ class BridgedPhase:
             data = {"supervisor": command.target, "mode": mode.value}
         elif action is CallAction.CONFERENCE:
             assert session.supervision is not None
-            await session.supervision.ring(command.target, SuperviseMode.BARGE)
+            refusal = self._not_free(session, command.target, "join a conference")
+            if refusal:
+                command.refuse(refusal)
+                return None
+            router = self.acd.router
+            await self.acd.agent_changed(router.engage(command.target, self.acd.now()))
+            try:
+                await session.supervision.ring(command.target, SuperviseMode.BARGE, agent=True)
+            except AriError:
+                changed = router.disengage(command.target, self.acd.now(), 0)
+                await self.acd.agent_changed(changed)
+                raise
             kind, data = QueueEventKind.CONFERENCED, {"target": command.target}
+        elif action is CallAction.CONFERENCE_NUMBER:
+            assert session.supervision is not None
+            if not self.dial:
+                command.refuse("calls to numbers need calls.callback_dial (the trunk)")
+                return None
+            endpoint = self.dial.format(number=command.target)
+            await session.supervision.ring(command.target, SuperviseMode.BARGE, endpoint=endpoint)
+            kind = QueueEventKind.CONFERENCED
+            data = {"target": command.target, "kind": "number"}
         elif action is CallAction.TRANSFER_QUEUE:
             if not await self._queue_exists(command.target):
                 command.refuse(f"no queue is named '{command.target}'")
                 return None
             kind, data = QueueEventKind.TRANSFERRED, {"kind": "queue", "target": command.target}
-            requeue = command.target
+            requeue = Requeue(command.target)
+        elif action is CallAction.TRANSFER_AGENT:
+            refusal = self._not_free(session, command.target, "take a transfer")
+            if refusal:
+                command.refuse(refusal)
+                return None
+            kind, data = QueueEventKind.TRANSFERRED, {"kind": "agent", "target": command.target}
+            requeue = Requeue(session.queue, command.target)
         session.call.step(action.value, agent=session.agent, **data)
         assert kind is not None
         await self.acd.log.record(
@@ -311,6 +367,15 @@ class BridgedPhase:
         if action is CallAction.HANGUP:
             await session.call.hangup()
         return requeue
+
+    def _not_free(self, session: BridgedCall, target: str, purpose: str) -> str:
+        """Why ``target`` cannot ``purpose`` now ('' when they can)."""
+        status = self.acd.router.agents.get(target)
+        if status is None:
+            return f"no agent has extension {target}"
+        if status.state is not AgentState.READY:
+            return f"agent {target} is {status.state.value}, not ready to {purpose}"
+        return ""
 
     async def _queue_exists(self, name: str) -> bool:
         if not self.acd.knows_queue(name):
@@ -323,4 +388,4 @@ def _channel(event: AriEvent) -> str:
     return "" if channel is None else str(channel.id)
 
 
-__all__ = ["BridgedCall", "BridgedCalls", "BridgedPhase", "leg_ended"]
+__all__ = ["BridgedCall", "BridgedCalls", "BridgedPhase", "Requeue", "leg_ended"]

@@ -1,60 +1,41 @@
 """Callbacks that keep the caller's place: a waiting caller presses the queue's callback
 key, hears a confirmation and hangs up, and their contact stays in the queue where it
-was (``Router.replace``). When its turn comes the agent's phone rings first; once the
-agent answers, the caller's number is dialled (``calls.callback_dial``) and the two legs
-are bridged.
+was (``Router.replace``). When its turn comes the ACD places the call agent first
+(``AgentFirstDialer``): the agent's phone rings, then the caller's number.
 
-Requests live in the controller's memory (like every waiting caller); the queue log
-keeps ``callback_requested`` and ``callback_completed`` (outcome ``answered`` or
-``not_reached``), so a request lost with a restarted controller is visible there.
+Each request is also a row (``CallbackStore``), written before the caller hears the
+confirmation: a controller that restarts puts its unfinished requests back in line at
+their old places (``restore``). The queue log keeps ``callback_requested``,
+``callback_restored`` and ``callback_completed`` (outcome ``answered``, ``not_reached``,
+or ``interrupted`` when the controller stopped during the conversation).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import timedelta
 
+from pbx.acd.agent_first import AgentFirstDialer, DialOut, Reached
+from pbx.acd.callback_store import PENDING, CallbackStore
 from pbx.acd.queue_log import QueueEventKind
 from pbx.acd.routing import Offer, RingAll
 from pbx.acd.service import AcdService
-from pbx.ari.client import AriClient
-from pbx.ari.errors import AriError
-from pbx.ari.models import AriEvent, Channel, ChannelDestroyed, StasisEnd, StasisStart
-from pbx.call import Call, CallEnded
+from pbx.call import Call
 from pbx.ivr.prompts import MESSAGES, ResolvedPrompt
 from pbx.media.tts import TtsError
 from pbx.prompt_media import PromptMedia
+from switchboard.db_types import utcnow
 
 log = logging.getLogger(__name__)
 
-AttachLeg = Callable[[str, Call], None]
-DetachLeg = Callable[[str], None]
-CUSTOMER_RING_SECONDS = 30
-
-
-@dataclass
-class PendingCallback:
-    contact: str
-    number: str
-    queue: str
-    call_id: str  # the call that asked for it
-    requested_at: float
-
 
 class CallbackDesk:
-    def __init__(
-        self, acd: AcdService, ari: AriClient, attach: AttachLeg, detach: DetachLeg, dial: str
-    ) -> None:
+    def __init__(self, acd: AcdService, store: CallbackStore, dialer: AgentFirstDialer) -> None:
         self.acd = acd
-        self.ari = ari
-        self.attach = attach
-        self.detach = detach
-        self.dial = dial  # e.g. "PJSIP/trunk/sip:{number}@carrier:5060"
-        self.pending: dict[str, PendingCallback] = {}
+        self.store = store
+        self.dialer = dialer
+        self.pending: dict[str, DialOut] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def request(self, call: Call, media: PromptMedia | None) -> bool:
@@ -67,10 +48,20 @@ class CallbackDesk:
         contact = f"callback-{call.id}"
         queued = acd.router.replace(call.id, contact)
         acd.waiting.pop(call.id, None)
-        self.pending[contact] = PendingCallback(
-            contact, call.caller_number, queued.queue, call.id, acd.now()
-        )
+        self.pending[contact] = DialOut(contact, call.caller_number, queued.queue, acd.now())
         acd.offer_handlers[contact] = self._offered
+        try:
+            await self.store.add(
+                contact,
+                queue=queued.queue,
+                number=call.caller_number,
+                call_id=call.id,
+                entered_at=utcnow() - timedelta(seconds=acd.now() - queued.entered_at),
+                priority=queued.priority,
+                skills=queued.skills,
+            )
+        except Exception:  # the database is away: served from memory, as long as we run
+            log.exception("callback %s: not stored; it is lost if the controller stops", contact)
         await acd.log.record(
             QueueEventKind.CALLBACK_REQUESTED,
             queue=queued.queue,
@@ -92,6 +83,49 @@ class CallbackDesk:
         await call.hangup()
         return True
 
+    async def restore(self) -> int:
+        """Put this node's unfinished requests back in line where they were; a request
+        whose conversation was under way when the controller stopped is closed as
+        ``interrupted``. Returns how many wait again."""
+        acd = self.acd
+        restored = 0
+        for row in await self.store.unfinished():
+            contact = row.contact_id
+            if row.status != PENDING or not acd.knows_queue(row.queue):
+                outcome = "interrupted" if row.status != PENDING else "queue_removed"
+                await self.store.done(contact, outcome)
+                await acd.log.record(
+                    QueueEventKind.CALLBACK_COMPLETED,
+                    queue=row.queue,
+                    contact=contact,
+                    number=row.number,
+                    outcome=outcome,
+                )
+                continue
+            now, wall = acd.now(), utcnow()
+            acd.router.restore_callback(
+                contact,
+                row.queue,
+                now,
+                waited=(wall - row.entered_at).total_seconds(),
+                priority=row.priority,
+                skills=row.skills,
+            )
+            waited = (wall - row.requested_at).total_seconds()
+            self.pending[contact] = DialOut(contact, row.number, row.queue, now - waited)
+            acd.offer_handlers[contact] = self._offered
+            await acd.log.record(
+                QueueEventKind.CALLBACK_RESTORED,
+                queue=row.queue,
+                contact=contact,
+                number=row.number,
+                position=acd.router.position(contact),
+            )
+            restored += 1
+        if restored:
+            acd.wake()
+        return restored
+
     def _offered(self, decision: Offer | RingAll, routing_ms: float) -> None:
         agent = decision.agent if isinstance(decision, Offer) else decision.agents[0]
         task = asyncio.create_task(
@@ -103,118 +137,26 @@ class CallbackDesk:
 
     async def _serve(self, contact: str, agent: str, timeout: float, routing_ms: float) -> None:
         acd = self.acd
-        pending = self.pending[contact]
-        leg = f"{contact}-{uuid.uuid4().hex[:8]}"
-        events = Call(Channel(id=leg, name=f"PJSIP/{agent}"), self.ari)  # the legs' events
-        await acd.log.record(
-            QueueEventKind.OFFERED,
-            queue=pending.queue,
-            contact=contact,
-            agent=agent,
-            callback=True,
-            routing_ms=routing_ms,
+        job = self.pending[contact]
+        reached = await self.dialer.place(
+            job, agent, timeout, routing_ms, on_connected=lambda: self.store.connected(contact)
         )
-        if not await self._agent_answers(events, leg, agent, pending, timeout):
-            with contextlib.suppress(AriError):
-                await self.ari.hangup(leg)
-            self.detach(leg)
-            await acd.log.record(
-                QueueEventKind.NO_ANSWER, queue=pending.queue, contact=contact, agent=agent
-            )
+        if reached is Reached.AGENT_NO_ANSWER:  # waits at its place for the next agent
             await acd.agent_changed(acd.router.no_answer(contact, acd.now()))
             acd.wake()
             return
-        await acd.answered(contact, agent)
+        self.pending.pop(contact, None)
+        acd.offer_handlers.pop(contact, None)
+        try:
+            await self.store.done(contact, reached.value)
+        except Exception:  # the queue log below still tells the outcome
+            log.exception("callback %s: its request row is not closed", contact)
         await acd.log.record(
-            QueueEventKind.ANSWERED,
-            queue=pending.queue,
+            QueueEventKind.CALLBACK_COMPLETED,
+            queue=job.queue,
             contact=contact,
             agent=agent,
-            wait_seconds=acd.now() - pending.requested_at,
-            callback=True,
+            number=job.number,
+            outcome=reached.value,
+            talk_seconds=job.talk_seconds,
         )
-        customer = f"{contact}-c{uuid.uuid4().hex[:7]}"
-        bridge: str | None = None
-        outcome = "not_reached"
-        talk_from: float | None = None
-        try:
-            if await self._customer_answers(events, customer, pending):
-                bridge = uuid.uuid4().hex
-                await self.ari.create_bridge(bridge)
-                await self.ari.add_to_bridge(bridge, [leg, customer])
-                outcome, talk_from = "answered", acd.now()
-                await events.wait_for(lambda e: _gone(e, customer))
-        except (CallEnded, AriError) as exc:  # the agent hung up, or a leg vanished
-            log.info("callback %s ended: %s", contact, exc)
-        finally:
-            for channel in (customer, leg):
-                with contextlib.suppress(AriError):
-                    await self.ari.hangup(channel)
-                self.detach(channel)
-            if bridge is not None:
-                with contextlib.suppress(AriError):
-                    await self.ari.destroy_bridge(bridge)
-            self.pending.pop(contact, None)
-            acd.offer_handlers.pop(contact, None)
-            await acd.agent_changed(acd.router.ended(contact, acd.now()))
-            await acd.log.record(
-                QueueEventKind.CALLBACK_COMPLETED,
-                queue=pending.queue,
-                contact=contact,
-                agent=agent,
-                number=pending.number,
-                outcome=outcome,
-                talk_seconds=None if talk_from is None else round(acd.now() - talk_from, 3),
-            )
-            acd.wake()
-
-    async def _agent_answers(
-        self, events: Call, leg: str, agent: str, pending: PendingCallback, timeout: float
-    ) -> bool:
-        self.attach(leg, events)
-        try:
-            await self.ari.originate(
-                f"PJSIP/{agent}",
-                leg,
-                app_args="agent",
-                caller_id=pending.number,
-                timeout=max(1, round(timeout)) + 5,
-            )
-            answered = await events.wait_for(
-                lambda e: isinstance(e, StasisStart) and e.channel.id == leg, timeout
-            )
-        except (AriError, CallEnded) as exc:
-            log.warning("callback %s: agent %s not reached: %s", pending.contact, agent, exc)
-            return False
-        return answered is not None
-
-    async def _customer_answers(
-        self, events: Call, customer: str, pending: PendingCallback
-    ) -> bool:
-        """Dial the caller back; True once they answered. CallEnded if the agent leaves."""
-        self.attach(customer, events)
-        try:
-            await self.ari.originate(
-                self.dial.format(number=pending.number),
-                customer,
-                app_args="callback",
-                caller_id=pending.queue,
-                timeout=CUSTOMER_RING_SECONDS,
-            )
-        except AriError as exc:
-            log.warning("callback %s: cannot dial %s: %s", pending.contact, pending.number, exc)
-            return False
-        event = await events.wait_for(
-            lambda e: isinstance(e, StasisStart | ChannelDestroyed) and e.channel.id == customer,  # type: ignore[attr-defined]
-            CUSTOMER_RING_SECONDS + 5,
-        )
-        return isinstance(event, StasisStart)
-
-
-def _gone(event: AriEvent, channel_id: str) -> bool:
-    channel = getattr(event, "channel", None)
-    return (
-        isinstance(event, StasisEnd | ChannelDestroyed)
-        and channel is not None
-        and (channel.id == channel_id)
-    )

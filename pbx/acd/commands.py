@@ -19,10 +19,12 @@ class CallAction(StrEnum):
     UNMUTE = "unmute"
     HANGUP = "hangup"
     TRANSFER_QUEUE = "transfer_queue"
+    TRANSFER_AGENT = "transfer_agent"  # target: the extension of a ready agent
     TRANSFER_NUMBER = "transfer_number"  # target: the number; mode: blind or attended
     TRANSFER_COMPLETE = "transfer_complete"  # attended: the caller to the number
     TRANSFER_CANCEL = "transfer_cancel"  # attended: back to the caller
     CONFERENCE = "conference"  # target: the extension of the agent phone to add
+    CONFERENCE_NUMBER = "conference_number"  # target: a number outside, through the trunk
     SUPERVISE = "supervise"  # target: the supervisor's extension; mode: listen/whisper/barge
 
 

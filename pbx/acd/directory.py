@@ -16,6 +16,7 @@ from switchboard.db import Database
 
 EXTENSION = re.compile(r"^[0-9]{2,8}$")
 QUEUE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+CALLER_ID = re.compile(r"^\+?[0-9]{2,20}$")
 SKILL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 KEYS = "0123456789*#"
 STRATEGIES = {"longest_idle", "round_robin", "skills_weighted", "ring_all"}
@@ -167,6 +168,7 @@ class AcdDirectory:
         announce_every_seconds: int | None = None,
         callback_key: str | None = None,
         record: bool = False,
+        caller_id: str = "",
     ) -> AcdQueue:
         if not QUEUE_NAME.match(name):
             raise InvalidAcdInput(f"queue '{name}': use lowercase letters, digits, - and _")
@@ -178,6 +180,8 @@ class AcdDirectory:
             raise InvalidAcdInput("announcements need at least 5 s between them")
         if callback_key is not None and (len(callback_key) != 1 or callback_key not in KEYS):
             raise InvalidAcdInput(f"callback key '{callback_key}': use one of 0-9, * or #")
+        if caller_id and not CALLER_ID.match(caller_id):
+            raise InvalidAcdInput(f"caller ID '{caller_id}': use a number, e.g. +358201234567")
         if overflow_queue is not None:
             await self._check_queues([overflow_queue])
         if wrapup_seconds < 0 or no_answer_seconds < 1:
@@ -194,6 +198,7 @@ class AcdDirectory:
             announce_every_seconds=announce_every_seconds,
             callback_key=callback_key,
             record=record,
+            caller_id=caller_id,
         )
         try:
             async with self._db.transaction() as session:

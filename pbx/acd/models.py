@@ -65,6 +65,7 @@ class AcdQueue(SQLModel, table=True):
     no_answer_seconds: int = 15
     announce_every_seconds: int | None = None  # position and estimated wait, every N s
     callback_key: str | None = Field(default=None, max_length=1)  # press to be called back
+    caller_id: str = Field(default="", max_length=64)  # shown on calls placed for the queue
     record: bool = False  # record the bridged conversation onto the call's ticket entry
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
@@ -110,3 +111,25 @@ class CallRecording(SQLModel, table=True):
     status: str = Field(default="recorded", max_length=16, index=True)
     ticket_entry_id: int | None = Field(default=None, foreign_key="ticket_entries.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class QueuedCallback(SQLModel, table=True):
+    """A waiting caller's place turned into a callback. Written before the caller hears
+    the confirmation, so a controller that restarts puts it back in line (``pending``);
+    ``connected`` once the caller was reached, ``done`` with its outcome at the end."""
+
+    __tablename__ = "acd_queued_callbacks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: str = Field(max_length=160, unique=True, index=True)
+    asterisk_node: str = Field(max_length=64, index=True)  # the controller that serves it
+    queue: str = Field(max_length=64)
+    number: str = Field(max_length=64)
+    call_id: str = Field(max_length=128)  # the call that asked for it
+    priority: int = 0
+    skills: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    entered_at: datetime = Field(sa_type=UtcDateTime)  # the caller's entry: their place
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    status: str = Field(default="pending", max_length=16, index=True)
+    outcome: str | None = Field(default=None, max_length=32)
+    completed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

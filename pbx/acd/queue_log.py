@@ -28,7 +28,10 @@ class QueueEventKind(StrEnum):
     AGENT_STATE = "agent_state"
     ANNOUNCED = "announced"  # position and estimated wait, once it started playing
     CALLBACK_REQUESTED = "callback_requested"  # the caller's place became a callback
+    CALLBACK_RESTORED = "callback_restored"  # back in line after a controller restart
     CALLBACK_COMPLETED = "callback_completed"  # with outcome (answered / not_reached)
+    DIAL_OUT_REQUESTED = "dial_out_requested"  # an agent's click-to-call (with number)
+    DIAL_OUT_COMPLETED = "dial_out_completed"  # with outcome, as for callbacks
     HELD = "held"  # the agent put the caller on hold (music)
     RESUMED = "resumed"
     MUTED = "muted"  # the agent's microphone, towards the caller

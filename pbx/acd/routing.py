@@ -49,6 +49,7 @@ class QueueSpec:
     no_answer: float = 15
     announce_every: float | None = None  # seconds between position announcements
     callback_key: str | None = None  # the key a waiting caller presses to be called back
+    caller_id: str = ""  # shown to customers on calls placed for the queue
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class Contact:
     answered_at: float | None = None
     ready_at: float = 0.0  # since when it could be offered (entry, or back after no answer)
     callback: bool = False  # a caller to dial back: waits for its turn, never times out
+    wanted_agent: str | None = None  # transferred to this agent: only they are offered it
 
 
 # --- decisions ----------------------------------------------------------------------
@@ -187,6 +189,27 @@ class Router:
     def logout(self, agent_id: str, now: float) -> AgentChanged:
         return self._move(self.agent(agent_id), AgentEvent.LOGOUT)
 
+    def engage(self, agent_id: str, now: float) -> AgentChanged:
+        """A ready agent's phone rings outside routing (added to a conference): they are
+        offered, so nobody routes a caller to them meanwhile."""
+        status = self.agent(agent_id)
+        changed = self._move(status, AgentEvent.OFFER)
+        status.load[VOICE] = status.load.get(VOICE, 0) + 1
+        status.last_offered = now
+        return changed
+
+    def engaged_answered(self, agent_id: str) -> AgentChanged:
+        return self._move(self.agent(agent_id), AgentEvent.ANSWER)
+
+    def disengage(self, agent_id: str, now: float, wrapup: float) -> AgentChanged:
+        """The engaged agent left: wrap-up after talking, ready again if it only rang."""
+        status = self.agent(agent_id)
+        self._unload(status, VOICE)
+        if status.state is AgentState.OFFERED:
+            return self._move(status, AgentEvent.OFFER_WITHDRAWN)
+        status.wrapup_until = now + wrapup
+        return self._move(status, AgentEvent.END)
+
     # --- contacts -----------------------------------------------------------------------
     def enqueue(
         self,
@@ -197,8 +220,11 @@ class Router:
         channel: str = VOICE,
         priority: int = 0,
         skills: Mapping[str, int] | None = None,
+        agent: str | None = None,
     ) -> Contact:
-        """Queue a contact; ``skills`` (name -> minimum level) add to the queue's own."""
+        """Queue a contact; ``skills`` (name -> minimum level) add to the queue's own.
+        With ``agent`` only that agent is offered it (a transfer to a named agent) until
+        they do not answer; then it waits for the queue's agents like any other."""
         if queue not in self.queues:
             raise UnknownQueue(f"no queue is named '{queue}'")
         if contact_id in self.contacts:
@@ -207,6 +233,7 @@ class Router:
             contact_id, queue, channel, priority, now, now, next(self._seq), dict(skills or {})
         )
         contact.ready_at = now
+        contact.wanted_agent = agent
         self.contacts[contact_id] = contact
         return contact
 
@@ -223,6 +250,23 @@ class Router:
         contact.id = new_id
         contact.callback = callback
         self.contacts[new_id] = contact
+        return contact
+
+    def restore_callback(
+        self,
+        contact_id: str,
+        queue: str,
+        now: float,
+        *,
+        waited: float,
+        priority: int = 0,
+        skills: Mapping[str, int] | None = None,
+    ) -> Contact:
+        """A callback kept over a restart: back in line as if it had entered ``waited``
+        seconds ago, so it stays ahead of later arrivals and behind earlier ones."""
+        contact = self.enqueue(contact_id, queue, now, priority=priority, skills=skills)
+        contact.entered_at = contact.queue_entered_at = now - max(0.0, waited)
+        contact.callback = True
         return contact
 
     def contact(self, contact_id: str) -> Contact:
@@ -291,12 +335,14 @@ class Router:
             contact.ringing = tuple(a for a in contact.ringing if a not in refusing)
             self.released.extend(self._stop_ringing(contact, keep=None))
             contact.ready_at = now
+            contact.wanted_agent = None
             return None
         if contact.agent is None or contact.answered:
             raise AcdError(f"contact {contact_id} is not being offered")
         status = self.agents[contact.agent]
         contact.agent = None
         contact.ready_at = now
+        contact.wanted_agent = None  # back to the queue's agents
         self._unload(status, contact.channel)
         if contact.channel != VOICE:
             return None
@@ -420,6 +466,12 @@ class Router:
 
     def _eligible(self, status: AgentStatus, contact: Contact, queue: QueueSpec) -> bool:
         spec = status.spec
+        if contact.wanted_agent is not None:
+            return (
+                spec.id == contact.wanted_agent
+                and status.state is AgentState.READY
+                and status.load.get(contact.channel, 0) < spec.capacity.get(contact.channel, 0)
+            )
         return (
             status.state is AgentState.READY
             and queue.name in spec.queues

@@ -6,8 +6,11 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+from pbx.acd.agent_first import AgentFirstDialer
 from pbx.acd.bridged import BridgedCalls
+from pbx.acd.callback_store import CallbackStore
 from pbx.acd.callbacks import CallbackDesk
+from pbx.acd.click_to_call import ClickToCall
 from pbx.acd.directory import AcdDirectory, contact_skills
 from pbx.acd.queue_log import QueueLog
 from pbx.acd.recording import QueueRecorder
@@ -31,6 +34,7 @@ class Acd:
         self.service = AcdService(self.directory, self.queue_log)
         self.bridged = BridgedCalls()  # agents' current calls, for the agent API
         self.voice: VoiceQueue | None = None
+        self.click_to_call: ClickToCall | None = None  # None: no trunk to call out on
 
     def bind(self, controller: CallController) -> None:
         """Agents' legs are routed to the caller's call by the controller."""
@@ -38,13 +42,22 @@ class Acd:
             self.service, controller.attach_leg, controller.detach_leg, self.bridged
         )
 
-    def enable_callbacks(self, controller: CallController, dial: str) -> None:
-        """Callers may press their queue's callback key when ``dial`` (with ``{number}``)
-        says how to reach them."""
-        if self.voice is not None and dial:
-            self.voice.callbacks = CallbackDesk(
-                self.service, controller.ari, controller.attach_leg, controller.detach_leg, dial
-            )
+    def enable_dial_out(self, controller: CallController, dial: str) -> None:
+        """Calls the ACD places through ``dial`` (with ``{number}``): callers may press
+        their queue's callback key, and agents may call customers from the desktop."""
+        if self.voice is None or not dial:
+            return
+        dialer = AgentFirstDialer(
+            self.service,
+            controller.ari,
+            controller.attach_leg,
+            controller.detach_leg,
+            dial,
+            controller.call_log,
+        )
+        store = CallbackStore(self.queue_log.db, self.queue_log.node)
+        self.voice.callbacks = CallbackDesk(self.service, store, dialer)
+        self.click_to_call = ClickToCall(self.service, dialer)
 
     def enable_transfers(self, dial: str) -> None:
         """Agents may transfer callers to numbers reached through ``dial`` ({number})."""
@@ -84,6 +97,10 @@ class Acd:
     async def run(self, ami: AmiClient) -> None:
         """Load queues and agents, follow agents' phones over AMI, and route."""
         await self.service.load()
+        if self.voice is not None and self.voice.callbacks is not None:
+            restored = await self.voice.callbacks.restore()
+            if restored:
+                log.info("%d callback request(s) back in line after a restart", restored)
         ami.on_contact_status(self.service.on_contact_status)
         await self.service.sync_contacts(await ami.pjsip_contacts())
         await self.service.run()

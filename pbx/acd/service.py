@@ -69,6 +69,7 @@ class AcdService:
         self.offer_handlers: dict[str, Callable[[Offer | RingAll, float], None]] = {}
         self._wake = asyncio.Event()
         self._reachable: set[str] = set()
+        self._gone_while_busy: set[str] = set()  # logged out once their contact ends
         self._woken_at: float | None = None  # when routing last became possible
         self.routing_ms: deque[float] = deque(maxlen=10_000)  # contact ready -> offered
         self.now: Callable[[], float] = lambda: asyncio.get_running_loop().time()
@@ -87,6 +88,7 @@ class AcdService:
                 no_answer=q.no_answer_seconds,
                 announce_every=q.announce_every_seconds,
                 callback_key=q.callback_key,
+                caller_id=q.caller_id,
             )
             for q in await self.directory.queues()
         ]
@@ -114,14 +116,19 @@ class AcdService:
     async def phone_status(self, extension: str, status: str) -> None:
         if status == "Reachable":
             self._reachable.add(extension)
+            self._gone_while_busy.discard(extension)
             if extension not in self.router.agents:
                 await self.load()  # an agent added since the last load
             await self._login(extension)
         elif status in GONE:
             self._reachable.discard(extension)
             agent = self.router.agents.get(extension)
-            if agent is not None and agent.state in (AgentState.READY, AgentState.NOT_READY):
+            if agent is None or agent.state is AgentState.LOGGED_OUT:
+                return
+            if agent.state in (AgentState.READY, AgentState.NOT_READY):
                 await self.agent_changed(self.router.logout(extension, self.now()))
+            else:  # on a call or wrapping up: logged out when that is over
+                self._gone_while_busy.add(extension)
 
     async def _login(self, extension: str) -> None:
         agent = self.router.agents.get(extension)
@@ -158,12 +165,22 @@ class AcdService:
             state=changed.state.value,
             reason=changed.reason,
         )
+        if changed.state is AgentState.READY and changed.agent in self._gone_while_busy:
+            self._gone_while_busy.discard(changed.agent)  # their phone left meanwhile
+            await self.agent_changed(self.router.logout(changed.agent, self.now()))
 
     # --- contacts -------------------------------------------------------------------
     def enqueue(
-        self, call: Call, queue: str, priority: int, skills: dict[str, int] | None = None
+        self,
+        call: Call,
+        queue: str,
+        priority: int,
+        skills: dict[str, int] | None = None,
+        agent: str | None = None,
     ) -> None:
-        self.router.enqueue(call.id, queue, self.now(), priority=priority, skills=skills)
+        self.router.enqueue(
+            call.id, queue, self.now(), priority=priority, skills=skills, agent=agent
+        )
         self.waiting[call.id] = call
         self.wake()
 

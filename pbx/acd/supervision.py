@@ -37,6 +37,8 @@ class Supervisor:
     leg: str  # the supervisor's phone
     snoop: str | None = None  # the snoop channel on the agent's leg (listen, whisper)
     bridge: str | None = None  # the supervisor's own bridge with the snoop channel
+    agent: bool = False  # an agent added to a conference: the router keeps them busy
+    joined: bool = False
 
 
 class Supervision:
@@ -58,13 +60,16 @@ class Supervision:
     def ari(self) -> AriClient:
         return self.call.ari
 
-    async def ring(self, extension: str, mode: SuperviseMode) -> Supervisor:
-        """Ring the supervisor's phone; ``joined`` connects it once it answers."""
+    async def ring(
+        self, extension: str, mode: SuperviseMode, *, endpoint: str = "", agent: bool = False
+    ) -> Supervisor:
+        """Ring the supervisor's phone (or ``endpoint``, a number through the trunk);
+        ``joined`` connects it once it answers."""
         leg = f"{self.call.id}-sv-{uuid.uuid4().hex[:8]}"
         self.attach(leg, self.call)
         try:
             await self.ari.originate(
-                f"PJSIP/{extension}",
+                endpoint or f"PJSIP/{extension}",
                 leg,
                 app_args="supervisor",
                 caller_id=self.call.caller_number,
@@ -74,13 +79,14 @@ class Supervision:
         except AriError:
             self.detach(leg)
             raise
-        supervisor = Supervisor(extension, mode, leg)
+        supervisor = Supervisor(extension, mode, leg, agent=agent)
         self.by_leg[leg] = supervisor
         return supervisor
 
     async def joined(self, supervisor: Supervisor, agent_leg: str, call_bridge: str) -> None:
         """The supervisor answered: barge into the call's bridge, or start a snoop channel
         on the agent's leg (``snoop_ready`` connects it once it is in the app)."""
+        supervisor.joined = True
         if supervisor.mode is SuperviseMode.BARGE:
             await self.ari.add_to_bridge(call_bridge, [supervisor.leg])
             return
@@ -98,13 +104,13 @@ class Supervision:
         await self.ari.create_bridge(supervisor.bridge)
         await self.ari.add_to_bridge(supervisor.bridge, [snoop, supervisor.leg])
 
-    async def end(self, leg: str) -> None:
+    async def end(self, leg: str) -> Supervisor | None:
         """The supervisor's phone hung up (or the call is over): tidy up their channels.
         They stay legs of the call until Asterisk reports them destroyed, so a late event
         of theirs is never taken for a new call."""
         supervisor = self.by_leg.pop(leg, None)
         if supervisor is None:
-            return
+            return None
         if supervisor.snoop is not None:
             self.by_snoop.pop(supervisor.snoop, None)
         for channel in (supervisor.snoop, supervisor.leg):
@@ -114,7 +120,4 @@ class Supervision:
         if supervisor.bridge is not None:
             with contextlib.suppress(AriError):
                 await self.ari.destroy_bridge(supervisor.bridge)
-
-    async def end_all(self) -> None:
-        for leg in list(self.by_leg):
-            await self.end(leg)
+        return supervisor

@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable
 
-from pbx.acd.bridged import BridgedCall, BridgedCalls, BridgedPhase
+from pbx.acd.bridged import BridgedCall, BridgedCalls, BridgedPhase, Requeue
 from pbx.acd.callbacks import CallbackDesk
 from pbx.acd.queue_log import QueueEventKind
 from pbx.acd.recording import QueueRecorder
@@ -51,21 +51,27 @@ class VoiceQueue:
         self.dial = ""  # the trunk's dial string with {number}: transfers to numbers
 
     async def serve(
-        self, call: Call, queue: str, priority: int, skills: dict[str, int] | None = None
+        self,
+        call: Call,
+        queue: str,
+        priority: int,
+        skills: dict[str, int] | None = None,
+        agent: str | None = None,
     ) -> bool:
         """True once an agent answered; False when the caller left the queue unanswered
-        (max wait with no overflow), so an IVR flow can go on at its queue node's ``next``."""
+        (max wait with no overflow), so an IVR flow can go on at its queue node's ``next``.
+        With ``agent`` (a transfer to them) only that agent is offered the caller first."""
         acd = self.acd
         ari = call.ari
         entered = acd.now()
-        acd.enqueue(call, queue, priority, skills)
+        acd.enqueue(call, queue, priority, skills, agent)
         call.step("queue", queue=queue)
         await acd.log.record(QueueEventKind.ENTERED, queue=queue, contact=call.id)
         agent: str | None = None
         leg: str | None = None
         bridge: str | None = None
         answered_at: float | None = None
-        requeue: str | None = None  # the caller was transferred to this queue
+        requeue: Requeue | None = None  # the caller was transferred to a queue or agent
         handoff: str | None = None  # ... or to this channel (a number outside)
         try:
             await ari.start_moh(call.id)
@@ -163,8 +169,8 @@ class VoiceQueue:
         if handoff is not None:  # the agent is free; the caller talks with the number
             await connect_elsewhere(call, handoff, self.detach)
             return True
-        if requeue is not None:  # the caller re-enters the ACD in the queue named
-            return await self.serve(call, requeue, priority)
+        if requeue is not None:  # the caller re-enters the ACD where they were sent
+            return await self.serve(call, requeue.queue, priority, agent=requeue.agent)
         return True
 
     async def _ring(self, call: Call, agent: str, timeout: float) -> str | None:

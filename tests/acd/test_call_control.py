@@ -5,6 +5,7 @@ phones; who may act on whom; and what the queue log says."""
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.usefixtures("no_channels_left")
 FLOWS = ROOT / "tests" / "acd" / "flows_control"
 QUEUES: dict[str, dict[str, Any]] = {
     "ctl": {"wrapup_seconds": 1, "no_answer_seconds": 10},
-    "ctl_next": {"wrapup_seconds": 1, "no_answer_seconds": 10},
+    "ctl_next": {"wrapup_seconds": 1, "no_answer_seconds": 10, "caller_id": "+358201234567"},
     "ctl_rec": {"wrapup_seconds": 1, "no_answer_seconds": 10},  # recorded (set by the CLI)
 }
 AGENTS: dict[str, dict[str, Any]] = {
@@ -79,9 +80,23 @@ Content-Length: 0
 """
 
 
-def _outside(tmp_path: Path, *, answer: bool, talk_ms: int | None = None) -> Any:
+def _invite(shown: str | None) -> str:
+    if shown is None:
+        return '  <recv request="INVITE" rrs="true"/>\n'
+    pattern = re.escape(shown)
+    return (
+        '  <recv request="INVITE" rrs="true"><action>'
+        f'<ereg regexp="{pattern}" search_in="hdr" header="From:" check_it="true" assign_to="x"/>'
+        '<log message="shown [$x]"/></action></recv>\n'
+    )
+
+
+def _outside(
+    tmp_path: Path, *, answer: bool, talk_ms: int | None = None, shown: str | None = None
+) -> Any:
     """The phone of a number outside: busy (486), or answering and then hanging up after
-    ``talk_ms`` (or waiting for the other side's BYE when None)."""
+    ``talk_ms`` (or waiting for the other side's BYE when None). With ``shown`` the
+    call fails unless its From header carries that caller ID."""
     if not answer:
         steps = _RESPONSE.format(retrans="", status="486 Busy Here", body="Content-Length: 0\n")
         steps += '  <recv request="ACK"/>\n'
@@ -102,7 +117,9 @@ def _outside(tmp_path: Path, *, answer: bool, talk_ms: int | None = None) -> Any
     scenario = tmp_path / f"outside-{answer}-{talk_ms}.xml"
     scenario.write_text(
         '<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="outside">\n'
-        '  <recv request="INVITE" rrs="true"/>\n' + steps + "</scenario>\n"
+        + _invite(shown)
+        + steps
+        + "</scenario>\n"
     )
     command = [
         "sipp", "-sf", str(scenario), "-m", "1", "-i", "127.0.0.1",
@@ -373,6 +390,62 @@ def test_a_blind_transfer_to_a_queue_reaches_an_agent_there(
     assert transferred.data == {"kind": "queue", "target": "ctl_next"}
 
 
+def test_a_blind_transfer_to_a_named_agent_rings_only_them(
+    deployment: Deployment,
+    acd: SwitchboardProcess,
+    sipp: Sipp,
+    tmp_path: Path,
+    agent_phones: None,
+    tokens: dict[str, str],
+) -> None:
+    caller = _caller_waits_for_bye(sipp, tmp_path, "0401120009")
+    call = wait_until(
+        lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
+    )
+    channel = call["channel_id"]
+    with _client(deployment, tokens["3601"]) as me:
+        unknown = me.post("/api/agents/3601/call/transfer-to-agent", json={"extension": "3999"})
+        assert unknown.status_code == 422
+        assert unknown.json()["detail"] == "no agent has extension 3999"
+        myself = me.post("/api/agents/3601/call/transfer-to-agent", json={"extension": "3601"})
+        assert myself.status_code == 422
+        assert myself.json()["detail"] == "an agent cannot transfer a call to themselves"
+        # 3603 serves no queue at all: a named transfer reaches them all the same
+        moved = me.post("/api/agents/3601/call/transfer-to-agent", json={"extension": "3603"})
+        assert moved.status_code == 200, moved.text
+    taken = wait_until(
+        lambda: _on_call(deployment, "3603"), timeout=20, what="agent 3603 on the call"
+    )
+    assert taken["channel_id"] == channel and taken["queue"] == "ctl"
+    assert _agent(deployment, "3601")["call"] is None
+    with _client(deployment, tokens["3603"]) as them:
+        assert them.post("/api/agents/3603/call/hangup").status_code == 200
+    finished(caller)
+    wait_until(
+        lambda: (
+            ("completed", "3603")
+            in [(e.event, e.agent) for e in queue_log(deployment, contact_id=channel)]
+        ),
+        timeout=15,
+        what="the transferred call to complete",
+    )
+    log = [(e.event, e.agent) for e in queue_log(deployment, contact_id=channel)]
+    assert log == [
+        ("entered", ""),
+        ("offered", "3601"),
+        ("answered", "3601"),
+        ("transferred", "3601"),
+        ("completed", "3601"),
+        ("entered", ""),
+        ("offered", "3603"),
+        ("answered", "3603"),
+        ("agent_hangup", "3603"),
+        ("completed", "3603"),
+    ]
+    (transferred,) = queue_log(deployment, contact_id=channel, event="transferred")
+    assert transferred.data == {"kind": "agent", "target": "3603"}
+
+
 def test_a_supervisor_listens_through_a_snoop_and_then_barges_in(
     deployment: Deployment,
     acd: SwitchboardProcess,
@@ -409,6 +482,16 @@ def test_a_supervisor_listens_through_a_snoop_and_then_barges_in(
     main = [chans for chans in _bridged_channels(deployment, channel) if channel in chans]
     assert len(main[0]) == 2  # listening: the caller and the agent alone in their bridge
     with _client(deployment, tokens["3603"]) as lead:
+        whispering = lead.post("/api/agents/3601/call/whisper", json={"extension": "3603"})
+        assert whispering.status_code == 200, whispering.text
+    wait_until(
+        lambda: len(snooped() or []) == 2,
+        timeout=20,
+        what="a second snoop: the supervisor whispering to the agent",
+    )
+    main = [chans for chans in _bridged_channels(deployment, channel) if channel in chans]
+    assert len(main[0]) == 2  # whispering: the caller still hears the agent alone
+    with _client(deployment, tokens["3603"]) as lead:
         barged = lead.post("/api/agents/3601/call/barge", json={"extension": "3603"})
         assert barged.status_code == 200, barged.text
     wait_until(
@@ -429,11 +512,12 @@ def test_a_supervisor_listens_through_a_snoop_and_then_barges_in(
     supervised = queue_log(deployment, contact_id=channel, event="supervised")
     assert [e.data for e in supervised] == [
         {"supervisor": "3603", "mode": "listen"},
+        {"supervisor": "3603", "mode": "whisper"},
         {"supervisor": "3603", "mode": "barge"},
     ]
 
 
-def test_an_agent_adds_another_agent_to_a_three_way_call(
+def test_an_agent_adds_another_agent_and_a_number_to_a_conference(
     deployment: Deployment,
     acd: SwitchboardProcess,
     sipp: Sipp,
@@ -441,33 +525,55 @@ def test_an_agent_adds_another_agent_to_a_three_way_call(
     agent_phones: None,
     tokens: dict[str, str],
 ) -> None:
+    outside = _outside(tmp_path, answer=True)  # stays until the call ends
     caller = _caller_waits_for_bye(sipp, tmp_path, "0401120004")
     call = wait_until(
         lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
     )
     channel = call["channel_id"]
+
+    def parties(count: int) -> bool:
+        return any(
+            channel in chans and len(chans) == count
+            for chans in _bridged_channels(deployment, channel)
+        )
+
     with _client(deployment, tokens["3601"]) as me:
         myself = me.post("/api/agents/3601/call/conference", json={"extension": "3601"})
         assert myself.status_code == 422
+        both = me.post(
+            "/api/agents/3601/call/conference", json={"extension": "3602", "number": "0501"}
+        )
+        assert both.status_code == 422
         added = me.post("/api/agents/3601/call/conference", json={"extension": "3602"})
         assert added.status_code == 200, added.text
-        wait_until(
-            lambda: any(
-                channel in chans and len(chans) == 3
-                for chans in _bridged_channels(deployment, channel)
-            ),
-            timeout=20,
-            what="the third party to join the call's bridge",
-        )
+        wait_until(lambda: parties(3), timeout=20, what="agent 3602 to join the call's bridge")
+        # in the conference, 3602 is busy: no caller is routed to them, and not added twice
+        assert _agent(deployment, "3602")["state"] == "on_call"
+        again = me.post("/api/agents/3601/call/conference", json={"extension": "3602"})
+        assert again.status_code == 409
+        assert again.json()["detail"] == "agent 3602 is on_call, not ready to join a conference"
+        number = me.post("/api/agents/3601/call/conference", json={"number": "0509876500"})
+        assert number.status_code == 200, number.text
+        wait_until(lambda: parties(4), timeout=20, what="the number to join the conference")
         assert me.post("/api/agents/3601/call/hangup").status_code == 200
     finished(caller)
+    finished(outside)  # the number got the BYE too
     wait_until(
         lambda: not _ari(deployment, "/channels"),
         timeout=15,
-        what="every channel of the three-way call to be gone",
+        what="every channel of the conference to be gone",
     )
     conferenced = queue_log(deployment, contact_id=channel, event="conferenced")
-    assert [(e.agent, e.data) for e in conferenced] == [("3601", {"target": "3602"})]
+    assert [(e.agent, e.data) for e in conferenced] == [
+        ("3601", {"target": "3602"}),
+        ("3601", {"target": "0509876500", "kind": "number"}),
+    ]
+    wait_until(
+        lambda: agent_states(deployment, "3602")[-3:] == ["on_call", "wrap_up", "ready"],
+        timeout=15,
+        what="agent 3602 to wrap up after the conference and be ready",
+    )
 
 
 def test_a_recorded_queue_files_the_conversation_on_the_calls_ticket_entry(
@@ -630,3 +736,65 @@ def test_attended_transfers_fail_back_cancel_and_complete(
     ]
     (moved,) = queue_log(deployment, contact_id=channel, event="transferred")
     assert moved.data == {"kind": "number", "target": "0501112222", "mode": "attended"}
+
+
+def test_click_to_call_rings_the_agent_then_the_customer_and_files_the_call(
+    deployment: Deployment,
+    acd: SwitchboardProcess,
+    tmp_path: Path,
+    agent_phones: None,
+    tokens: dict[str, str],
+) -> None:
+    number = "0509990001"
+    with deployment.api() as api:
+        opened = api.post("/api/tickets", json={"subject": "Meter reading disputed"})
+        assert opened.status_code == 201, opened.text
+    ticket_id = opened.json()["id"]
+    with _client(deployment, tokens["3602"]) as me:
+        for body, detail in [
+            ({"number": "call me"}, None),
+            ({"number": number, "queue": "nowhere"}, "no queue is named 'nowhere'"),
+            ({"number": number, "ticket_id": 99999999}, "no ticket has id 99999999"),
+        ]:
+            refused = me.post("/api/agents/3602/call/dial", json=body)
+            assert refused.status_code == 422, refused.text
+            assert detail is None or refused.json()["detail"] == detail
+        other = me.post("/api/agents/3601/call/dial", json={"number": number})
+        assert other.status_code == 403
+        # the customer's phone fails the call unless it shows the queue's caller ID
+        customer = _outside(tmp_path, answer=True, talk_ms=3000, shown="+358201234567")
+        dialled = me.post(
+            "/api/agents/3602/call/dial", json={"number": number, "ticket_id": ticket_id}
+        )
+        assert dialled.status_code == 200, dialled.text
+    finished(customer)  # it answered, talked three seconds and hung up
+
+    def completed() -> Any:
+        rows = queue_log(deployment, event="dial_out_completed", agent="3602")
+        return rows[-1] if rows else None
+
+    done = wait_until(completed, timeout=20, what="the call out to complete")
+    assert done.data["number"] == number and done.data["outcome"] == "answered"
+    assert done.data["talk_seconds"] >= 2.5
+    assert [e.event for e in queue_log(deployment, contact_id=done.contact_id)] == [
+        "dial_out_requested",
+        "offered",
+        "answered",
+        "dial_out_completed",
+    ]
+    wait_until(
+        lambda: _agent(deployment, "3602")["state"] == "ready", timeout=15, what="3602 ready"
+    )
+
+    def filed() -> Any:
+        entries = deployment.ticket(ticket_id)["entries"]
+        calls = [e for e in entries if e["kind"] == "call"]
+        return calls[0] if calls else None
+
+    entry = wait_until(filed, timeout=15, what="the call on the agent's ticket")
+    assert entry["direction"] == "outbound"
+    with deployment.api() as api:
+        items = api.get("/api/calls", params={"limit": 50}).json()["items"]
+    (record,) = [c for c in items if c["caller_number"] == number]
+    assert record["direction"] == "outbound" and record["agent"] == "3602"
+    assert record["disposition"] == "answered" and record["ticket_id"] == ticket_id

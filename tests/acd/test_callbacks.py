@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.acd.acd_setup import events, finished, phones, provision, queue_log
+from tests.acd.acd_setup import agent_states, events, finished, phones, provision, queue_log
 from tests.harness import (
     ROOT,
     Deployment,
@@ -98,14 +98,16 @@ def passwords(deployment: Deployment) -> Iterator[dict[str, str]]:
         asyncio.run(provision(deployment, QUEUES, AGENTS, remove=True))
 
 
+ENV = {
+    "SWITCHBOARD_CALLS__HANDLER": "flows",
+    "SWITCHBOARD_IVR__FLOWS_DIR": str(ROOT / "tests" / "flows"),
+    "SWITCHBOARD_CALLS__CALLBACK_DIAL": f"PJSIP/trunk/sip:{{number}}@127.0.0.1:{CUSTOMER_PORT}",
+}
+
+
 @pytest.fixture(scope="module")
 def acd(deployment: Deployment, passwords: dict[str, str]) -> Iterator[SwitchboardProcess]:
-    env = {
-        "SWITCHBOARD_CALLS__HANDLER": "flows",
-        "SWITCHBOARD_IVR__FLOWS_DIR": str(ROOT / "tests" / "flows"),
-        "SWITCHBOARD_CALLS__CALLBACK_DIAL": f"PJSIP/trunk/sip:{{number}}@127.0.0.1:{CUSTOMER_PORT}",
-    }
-    with running(deployment, **env) as process:
+    with running(deployment, **ENV) as process:
         yield process
 
 
@@ -184,3 +186,50 @@ def test_a_callback_keeps_the_caller_s_place_in_line(
     assert done.data["outcome"] == "answered"
     assert done.data["talk_seconds"] >= 2.5
     assert not queue_log(deployment, event="abandoned", queue="callbacks")
+
+
+# Last in the module: it crashes the module's controller and serves with a new one.
+def test_a_callback_survives_a_crash_of_the_controller(
+    deployment: Deployment, acd: SwitchboardProcess, sipp: Sipp, tmp_path: Path, passwords: dict
+) -> None:
+    number = "0404440009"
+    wait_until(  # the agent's phone signed off at the end of the test before
+        lambda: agent_states(deployment, "3701")[-1:] == ["logged_out"],
+        timeout=40,
+        what="agent 3701 to be logged out",
+    )
+    customer = _customer(tmp_path)
+    started = []
+    try:
+        asking = Caller(tmp_path).wait(2).press("5").await_hangup(tmp_path / "ask.xml", timeout=30)
+        finished(sipp.start(str(asking), callers=[(number, "Caller")], dialled="764", calls=1))
+        (requested,) = [
+            e for e in queue_log(deployment, event="callback_requested")
+            if e.data["number"] == number
+        ]  # fmt: skip
+        acd.kill()  # no agent was free: the request waited only in the controller and the database
+
+        with running(deployment, **ENV):
+            started = phones(deployment, tmp_path, passwords, ("3701", True), talk=(6, 6))
+            finished(customer, timeout=120)
+            done = wait_until(
+                lambda: queue_log(
+                    deployment, event="callback_completed", contact_id=requested.contact_id
+                ),
+                timeout=20,
+                what="the restored callback to complete",
+            )
+    finally:
+        for phone in started:
+            phone.stop()
+        if customer.poll() is None:
+            customer.kill()
+            customer.wait()
+
+    (restored,) = queue_log(deployment, event="callback_restored")
+    assert restored.contact_id == requested.contact_id
+    assert restored.data == {"number": number, "position": 1}
+    assert done[0].agent == "3701"
+    assert done[0].data["outcome"] == "answered"
+    answered = queue_log(deployment, event="answered", contact_id=requested.contact_id)
+    assert answered and answered[0].wait_seconds is not None and answered[0].wait_seconds >= 2

@@ -16,8 +16,10 @@ from ticketing.errors import Forbidden
 from web.deps import CallReader, Context, UserManager
 from web.schemas_agents import (
     AgentOut,
+    AgentTransferIn,
     AgentUserIn,
     ConferenceIn,
+    DialIn,
     NotReadyIn,
     NumberTransferIn,
     QueueTransferIn,
@@ -105,6 +107,14 @@ async def _command(
     return agent_out(await _live(desk.command(extension, action, target, mode)))
 
 
+@router.post("/{extension}/call/dial")
+async def dial(extension: Extension, body: DialIn, desk: Desk, actor: CallReader) -> AgentOut:
+    """Click-to-call: your phone rings first; once you answer, the customer's number is
+    dialled with the queue's caller ID. You must be ready; the call is filed on a ticket."""
+    await desk.authorised(actor, extension)
+    return agent_out(await _live(desk.call_out(extension, body.number, body.queue, body.ticket_id)))
+
+
 @router.post("/{extension}/call/hold")
 async def hold(extension: Extension, desk: Desk, actor: CallReader) -> AgentOut:
     """Put the caller on hold: they hear music until the call is resumed."""
@@ -140,6 +150,15 @@ async def transfer_to_queue(
     return await _command(desk, actor, extension, CallAction.TRANSFER_QUEUE, body.queue)
 
 
+@router.post("/{extension}/call/transfer-to-agent")
+async def transfer_to_agent(
+    extension: Extension, body: AgentTransferIn, desk: Desk, actor: CallReader
+) -> AgentOut:
+    """Blind transfer to a named agent who is ready: their phone rings for the caller
+    (who hears music); if they do not answer, the caller waits for the queue's agents."""
+    return await _command(desk, actor, extension, CallAction.TRANSFER_AGENT, body.extension)
+
+
 @router.post("/{extension}/call/transfer")
 async def transfer_to_number(
     extension: Extension, body: NumberTransferIn, desk: Desk, actor: CallReader
@@ -167,8 +186,12 @@ async def cancel_transfer(extension: Extension, desk: Desk, actor: CallReader) -
 async def conference(
     extension: Extension, body: ConferenceIn, desk: Desk, actor: CallReader
 ) -> AgentOut:
-    """Three-way call: ring another agent's phone and add it to the call when answered."""
+    """Three-way call: ring another agent's phone (who must be ready, and is busy while
+    in the call) or a number outside, and add it to the call when answered."""
     await desk.authorised(actor, extension)
+    if body.number is not None:
+        return agent_out(await _live(desk.conference_number(extension, body.number)))
+    assert body.extension is not None
     return agent_out(await _live(desk.conference(extension, body.extension)))
 
 
