@@ -45,7 +45,7 @@ class Inbox:
         self.wake = asyncio.Event()  # set after every new message: the threader's cue
 
     async def receive(self, message: Inbound) -> Received:
-        existing = await self._find(message.channel, message.provider_id)
+        existing = await self.find(message.channel, message.provider_id)
         if existing is not None:
             return Received(existing, duplicate=True)
         files, refused = await self._store_files(message)
@@ -68,7 +68,7 @@ class Inbox:
             async with self.db.transaction() as session:
                 session.add(row)
         except IntegrityError:  # the same message arriving twice at once: one row wins
-            winner = await self._find(message.channel, message.provider_id)
+            winner = await self.find(message.channel, message.provider_id)
             if winner is None:
                 raise
             return Received(winner, duplicate=True)
@@ -78,7 +78,8 @@ class Inbox:
         self.wake.set()
         return Received(row.id, duplicate=False)
 
-    async def _find(self, channel: str, provider_id: str) -> int | None:
+    async def find(self, channel: str, provider_id: str) -> int | None:
+        """The stored message with this provider id, if there is one."""
         async with self.db.session() as session:
             found = await session.exec(
                 select(ChannelInbound.id).where(

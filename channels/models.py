@@ -113,3 +113,15 @@ class Subscription(SQLModel, table=True):
     contact_id: int | None = Field(default=None, foreign_key="contacts.id", index=True)
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class ChatConversation(SQLModel, table=True):
+    """Where the chatbot is with one web-chat conversation (mode, the request being
+    registered, language, transcript, answers by client id), so any web process, and one
+    started after a restart, carries the dialogue on."""
+
+    __tablename__ = "chat_conversations"
+
+    conversation: str = Field(primary_key=True, max_length=64)
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)

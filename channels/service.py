@@ -14,9 +14,11 @@ from channels.email.adapter import EmailAdapter
 from channels.email.imap import ImapPoller
 from channels.email.smtp_server import SmtpServer
 from channels.email.unsubscribe import UnsubscribeLinks
+from channels.file_replies import FileReplies
 from channels.forms.definition import load_forms
 from channels.forms.service import FormAdapter, FormService
 from channels.inbox import Inbox
+from channels.media_links import MediaLinks
 from channels.messaging.messenger import MessengerAdapter
 from channels.messaging.telegram import TelegramAdapter
 from channels.messaging.viber import ViberAdapter
@@ -38,6 +40,7 @@ class Channels:
     threader: Threader
     outbox: Outbox
     broadcasts: Broadcasts
+    file_replies: FileReplies
     chat: ChatService | None = None
     forms: FormService | None = None
     smtp: SmtpServer | None = None
@@ -94,14 +97,15 @@ def build_channels(
     elif settings.sms.provider == "generic":
         adapters["sms"] = GenericSms(settings.sms, default_region)
     inbox = Inbox(db, store, sender_limit_per_hour=settings.sender_limit_per_hour)
+    links = media_links(settings, signing_key or chat_secret)
     if settings.whatsapp.enabled:
-        adapters["whatsapp"] = WhatsAppAdapter(settings.whatsapp, default_region)
+        adapters["whatsapp"] = WhatsAppAdapter(settings.whatsapp, default_region, store=store)
     if settings.telegram.enabled:
-        adapters["telegram"] = TelegramAdapter(settings.telegram)
+        adapters["telegram"] = TelegramAdapter(settings.telegram, store=store)
     if settings.viber.enabled:
-        adapters["viber"] = ViberAdapter(settings.viber)
+        adapters["viber"] = ViberAdapter(settings.viber, links=links)
     if settings.messenger.enabled:
-        adapters["messenger"] = MessengerAdapter(settings.messenger)
+        adapters["messenger"] = MessengerAdapter(settings.messenger, links=links)
     smtp: SmtpServer | None = None
     imap: ImapPoller | None = None
     chat: ChatService | None = None
@@ -143,8 +147,32 @@ def build_channels(
             per_second=settings.per_second,
         ),
         broadcasts=Broadcasts(db, default_region),
+        file_replies=FileReplies(db, store, file_channels(adapters, links), links),
         chat=chat,
         forms=forms,
         smtp=smtp,
         imap=imap,
     )
+
+
+def media_links(settings: ChannelSettings, secret: str) -> MediaLinks | None:
+    """Signed links to reply files, when the desk has a public address and a secret."""
+    if not settings.public_base_url or not secret:
+        return None
+    return MediaLinks(secret, settings.public_base_url, settings.media_link_hours * 3600)
+
+
+def file_channels(
+    adapters: Mapping[str, ChannelAdapter], links: MediaLinks | None
+) -> dict[str, str]:
+    """The configured channels an agent's reply can carry a file on ("" when it can),
+    and why not where it cannot yet."""
+    found = {name: "" for name in ("chat", "whatsapp", "telegram") if name in adapters}
+    for name in ("viber", "messenger"):
+        if name in adapters:
+            found[name] = (
+                ""
+                if links is not None
+                else f"{name} fetches a reply's file from the desk: set channels.public_base_url"
+            )
+    return found

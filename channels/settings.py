@@ -94,6 +94,12 @@ class ChannelSettings(BaseModel):
     per_second: dict[str, float] = Field(
         default_factory=dict, description="Provider throttle per channel, e.g. {sms = 10}"
     )
+    public_base_url: str = Field(
+        "",
+        description="The desk's public https address, from which Viber and Messenger fetch "
+        "the files of agents' replies (signed links that expire)",
+    )
+    media_link_hours: float = Field(24.0, gt=0, description="How long a reply file's link works")
 
 
 class SmsSettings(BaseModel):

@@ -8,20 +8,22 @@ when the request is the visitor's own; and hands over to a person when asked, or
 two questions it could not answer, with the conversation so far on the ticket. With no
 agent available it asks the visitor to leave a message instead.
 
-A conversation's state lives in this process (``Conversation``); what the visitor says to
-the bot reaches the database when it is filed (a request, a left message, a handover).
+A conversation's state (``Conversation``: mode, the request's step and answers, language,
+transcript, answers by client id) is kept in the database and read for each message, so
+a restarted web process, or another one, carries the dialogue on where it was.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import col, select
 
 from channels.chat.adapter import Visitor
+from channels.chat.conversation import BotReply, Choice, Conversation
+from channels.chat.conversation_store import ConversationStore
 from channels.chat.filing import ChatFiler, NewChatTicket
 from channels.chat.presence import AcdPresence, AnyPresence, ChatPresence
 from channels.chat.session import ChatService
@@ -34,50 +36,14 @@ from switchboard.db import Database
 from ticketing.catalog.models import Category
 from ticketing.contacts import AddressInput
 from ticketing.models import ContactIdentity, IdentityKind, Ticket
-from ticketing.streets import StreetRegistry
+from ticketing.streets import Street, StreetRegistry
 
 TICKET_NUMBER = re.compile(r"\b(\d{4}-\d{6})\b")
 HOUSE_NUMBER = re.compile(r"^(?P<street>.*?\D)\s*(?P<number>\d.*)?$")
 MAX_FAILURES = 2
 REMEMBERED_ANSWERS = 20
-MAX_CONVERSATIONS = 10_000  # kept in memory; the oldest is forgotten first
 MAX_CHOICES = 9
 TRANSCRIPT_HEADING = "Conversation with the chatbot:"
-
-
-@dataclass(frozen=True)
-class BotReply:
-    text: str
-    article: dict[str, Any] | None = None  # {"id", "title", "excerpt", "url"}
-    ticket: str | None = None  # a number the visitor was given
-    offline: bool = False  # no agent: the widget offers to leave a message
-
-    def frame(self) -> dict[str, Any]:
-        frame: dict[str, Any] = {"type": "message", "from": "bot", "text": self.text}
-        if self.article is not None:
-            frame["article"] = self.article
-        if self.ticket is not None:
-            frame["ticket"] = self.ticket
-        if self.offline:
-            frame["offline"] = True
-        return frame
-
-
-@dataclass
-class Conversation:
-    language: str = "en"
-    mode: str = "bot"  # bot | human | message (leaving one) | request (registering one)
-    step: str = ""  # of a request: category, street, address, description, photo
-    failures: int = 0
-    transcript: list[tuple[str, str]] = field(default_factory=list)
-    files: list[dict[str, Any]] = field(default_factory=list)
-    choices: list[Any] = field(default_factory=list)
-    category_id: int | None = None
-    address: AddressInput | None = None
-    house_number: str = ""
-    description: str = ""
-    filed: int = 0  # tickets filed so far: part of their de-duplication keys
-    answered: dict[str, list[BotReply]] = field(default_factory=dict)  # by client id
 
 
 class ChatBot:
@@ -94,57 +60,69 @@ class ChatBot:
         self.streets = streets
         self.filer = filer
         self.presence = presence
-        self._conversations: dict[str, Conversation] = {}
+        self.store = ConversationStore(db)
 
-    def conversation(self, visitor: Visitor, language: str | None = None) -> Conversation:
-        state = self._conversations.get(visitor.conversation)
-        if state is None:
-            if len(self._conversations) >= MAX_CONVERSATIONS:  # forget the oldest
-                del self._conversations[next(iter(self._conversations))]
-            state = self._conversations[visitor.conversation] = Conversation()
-        if language:
+    async def conversation(self, visitor: Visitor) -> Conversation:
+        """Where the bot is with this visitor (a new conversation when it has none)."""
+        return await self.store.get(visitor.conversation) or Conversation()
+
+    async def resume(self, visitor: Visitor, open_ticket: bool, language: str) -> None:
+        """The visitor (re)joins in a language. A conversation the bot has no record of
+        that already has an open ticket carries on with the desk rather than the bot."""
+        async with self.store.turn(visitor.conversation):
+            state = await self.store.get(visitor.conversation)
+            if state is None:
+                state = Conversation(mode="human" if open_ticket else "bot")
             state.language = language
-        return state
+            await self.store.put(visitor.conversation, state)
 
-    def resume(self, visitor: Visitor, open_ticket: bool) -> None:
-        """A conversation this process does not know (it restarted) that already has an
-        open ticket carries on with the desk rather than starting over with the bot."""
-        if visitor.conversation not in self._conversations and open_ticket:
-            self.conversation(visitor).mode = "human"
-
-    def greeting(self, visitor: Visitor) -> BotReply:
-        state = self.conversation(visitor)
+    async def greeting(self, visitor: Visitor) -> BotReply:
+        state = await self.conversation(visitor)
         return BotReply(say("greeting", state.language, name=visitor.name))
 
-    def with_agent(self, visitor: Visitor) -> bool:
-        return self.conversation(visitor).mode == "human"
+    async def with_agent(self, visitor: Visitor) -> bool:
+        return (await self.conversation(visitor)).mode == "human"
 
     async def handle(self, visitor: Visitor, text: str, client_id: str = "") -> list[BotReply]:
         """The bot's answers; a message sent again (its ack was lost) gets the same ones."""
-        state = self.conversation(visitor)
-        if client_id and client_id in state.answered:
-            return state.answered[client_id]
-        state.transcript.append(("Visitor", text))
-        replies = await self._answer(visitor, state, text)
-        state.transcript.extend(("Assistant", r.text) for r in replies)
-        if client_id:
-            state.answered[client_id] = replies
-            while len(state.answered) > REMEMBERED_ANSWERS:
-                del state.answered[next(iter(state.answered))]
-        return replies
+        async with self.store.turn(visitor.conversation):
+            state = await self.conversation(visitor)
+            if client_id and client_id in state.answered:
+                return state.answered[client_id]
+            state.transcript.append(("Visitor", text))
+            replies = await self._answer(visitor, state, text)
+            state.transcript.extend(("Assistant", r.text) for r in replies)
+            if client_id:
+                state.answered[client_id] = replies
+                while len(state.answered) > REMEMBERED_ANSWERS:
+                    del state.answered[next(iter(state.answered))]
+            await self.store.put(visitor.conversation, state)
+            return replies
 
     async def file_received(self, visitor: Visitor, file: dict[str, Any]) -> list[BotReply]:
         """A file the visitor sent: the request's photo, or kept for the ticket to come."""
-        state = self.conversation(visitor)
-        state.files.append(file)
-        state.transcript.append(("Visitor", f"[file {file['filename']}]"))
-        if state.mode == "request" and state.step == "photo":
-            return [await self._file_request(visitor, state)]
-        return [BotReply(say("file_received", state.language, name=file["filename"]))]
+        async with self.store.turn(visitor.conversation):
+            state = await self.conversation(visitor)
+            state.files.append(file)
+            state.transcript.append(("Visitor", f"[file {file['filename']}]"))
+            if state.mode == "request" and state.step == "photo":
+                replies = [await self._file_request(visitor, state)]
+            else:
+                replies = [BotReply(say("file_received", state.language, name=file["filename"]))]
+            await self.store.put(visitor.conversation, state)
+            return replies
 
     async def leave_message(self, visitor: Visitor, text: str, key: str) -> str:
         """File what a visitor left when no agent was there, with the bot's transcript."""
-        state = self.conversation(visitor)
+        async with self.store.turn(visitor.conversation):
+            state = await self.conversation(visitor)
+            number = await self._leave_message(visitor, state, text, key)
+            await self.store.put(visitor.conversation, state)
+            return number
+
+    async def _leave_message(
+        self, visitor: Visitor, state: Conversation, text: str, key: str
+    ) -> str:
         state.transcript.append(("Visitor", text))
         number = await self.filer.file(
             visitor,
@@ -164,7 +142,7 @@ class ChatBot:
         if state.mode == "message":
             state.transcript.pop()  # leave_message records it
             state.filed += 1
-            number = await self.leave_message(visitor, text, f"bot-{state.filed}")
+            number = await self._leave_message(visitor, state, text, f"bot-{state.filed}")
             return [BotReply(say("message_filed", state.language, number=number), ticket=number)]
         if state.mode == "request":
             return [await self._request_step(visitor, state, text)]
@@ -253,8 +231,9 @@ class ChatBot:
         if not categories:
             state.step = "address"
             return BotReply(say("ask_address", state.language))
-        state.step, state.choices = "category", list(categories)
-        return BotReply(say("ask_category", state.language, choices=_numbered(categories)))
+        state.step = "category"
+        state.choices = [Choice(c.name, id=c.id) for c in categories]
+        return BotReply(say("ask_category", state.language, choices=_numbered(state.choices)))
 
     async def _request_step(self, visitor: Visitor, state: Conversation, text: str) -> BotReply:
         language = state.language
@@ -283,17 +262,19 @@ class ChatBot:
         state.house_number = ((parts.group("number") if parts else "") or "").strip()
         found = await self.streets.complete(street, limit=MAX_CHOICES) if street else []
         if len(found) == 1:
-            return self._address_chosen(state, found[0])
+            return self._address_chosen(state, _street_choice(found[0]))
         if len(found) > 1:
-            state.step, state.choices = "street", found
-            return BotReply(say("pick_street", state.language, choices=_numbered(found)))
+            state.step = "street"
+            state.choices = [_street_choice(street) for street in found]
+            return BotReply(say("pick_street", state.language, choices=_numbered(state.choices)))
         state.address = AddressInput(street=text.strip()[:200])  # kept, flagged if unknown
         state.step = "description"
         return BotReply(say("ask_description", state.language))
 
-    def _address_chosen(self, state: Conversation, street: Any) -> BotReply:
+    def _address_chosen(self, state: Conversation, street: Choice) -> BotReply:
         line = f"{street.name} {state.house_number}".strip()
-        state.address = AddressInput(street=line, postal_code=street.postal_code, city=street.city)
+        postal_code = street.postal_code or ""
+        state.address = AddressInput(street=line, postal_code=postal_code, city=street.city)
         state.step = "description"
         return BotReply(say("ask_description", state.language))
 
@@ -324,17 +305,21 @@ def _card(article: Any) -> dict[str, Any]:
     }
 
 
-def _numbered(choices: Sequence[Any]) -> str:
+def _street_choice(street: Street) -> Choice:
+    return Choice(street.name, street.id, street.postal_code or "", street.city)
+
+
+def _numbered(choices: Sequence[Choice]) -> str:
     lines = []
     for n, choice in enumerate(choices, start=1):
-        if hasattr(choice, "postal_code"):
+        if choice.postal_code is not None:
             lines.append(f"{n}. {choice.name}, {choice.postal_code} {choice.city}")
         else:
             lines.append(f"{n}. {choice.name}")
     return "\n".join(lines)
 
 
-def _choice(choices: Sequence[Any], text: str) -> Any | None:
+def _choice(choices: Sequence[Choice], text: str) -> Choice | None:
     answer = text.strip().rstrip(".")
     if answer.isdigit() and 1 <= int(answer) <= len(choices):
         return choices[int(answer) - 1]

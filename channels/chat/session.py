@@ -26,13 +26,11 @@ from channels.chat.filing import ChatFiler, NewChatTicket
 from channels.chat.hub import Socket
 from channels.chat.presence import ChatPresence, DeskPresence
 from channels.chat.texts import language_of
+from channels.file_replies import FileReplies
 from channels.inbox import Inbox
 from switchboard.bus import EventBus
 from switchboard.db import Database
 from ticketing.access.roles import Principal
-from ticketing.attachments import safe_filename
-from ticketing.audit import audit, snapshot
-from ticketing.automation.events import emit
 from ticketing.contacts import find_contact
 from ticketing.errors import InvalidInput, NotFound, TooLarge
 from ticketing.identities import normalise_email
@@ -44,7 +42,6 @@ from ticketing.models import (
     TicketEntry,
     TicketStatus,
 )
-from ticketing.tickets import load_ticket
 
 if TYPE_CHECKING:
     from channels.chat.bot import BotReply, ChatBot
@@ -65,6 +62,7 @@ class ChatService:
         self.adapter = adapter
         self.bus = bus
         self.filer = ChatFiler(db, inbox.store, bus)
+        self.file_replies = FileReplies(db, inbox.store, {CHANNEL: ""})
         self.desk_presence = DeskPresence()  # what agents set through the API
         self.presence: ChatPresence = self.desk_presence
         self.bot: ChatBot | None = None
@@ -78,11 +76,10 @@ class ChatService:
         self._languages[visitor.conversation] = language
         return token, visitor
 
-    def resumed(self, visitor: Visitor, open_ticket: str | None) -> None:
+    async def resumed(self, visitor: Visitor, open_ticket: str | None) -> None:
         """The conversation is (re)joined; the bot takes it unless the desk already has it."""
         if self.bot is not None:
-            self.bot.resume(visitor, open_ticket is not None)
-            self.bot.conversation(visitor, self.language(visitor))
+            await self.bot.resume(visitor, open_ticket is not None, self.language(visitor))
 
     def language(self, visitor: Visitor) -> str:
         return self._languages.get(visitor.conversation, language_of(None))
@@ -90,11 +87,11 @@ class ChatService:
     def agents_available(self) -> bool:
         return self.presence.available()
 
-    def greeting(self, visitor: Visitor) -> BotReply | None:
+    async def greeting(self, visitor: Visitor) -> BotReply | None:
         """The bot's hello for a conversation it is (still) handling."""
-        if self.bot is None or self.bot.with_agent(visitor):
+        if self.bot is None or await self.bot.with_agent(visitor):
             return None
-        return self.bot.greeting(visitor)
+        return await self.bot.greeting(visitor)
 
     async def _who(self, frame: dict[str, Any]) -> tuple[str, Visitor]:
         token = frame.get("token")
@@ -120,7 +117,7 @@ class ChatService:
     async def message(self, visitor: Visitor, frame: dict[str, Any]) -> tuple[str, list[BotReply]]:
         """Store the message (or give it to the bot); its client id and the bot's answers."""
         client_id, text = _text_frame(frame)
-        if self.bot is not None and not self.bot.with_agent(visitor):
+        if self.bot is not None and not await self.bot.with_agent(visitor):
             return client_id, await self.bot.handle(visitor, text, client_id)
         await self.inbox.receive(
             Inbound(
@@ -153,7 +150,7 @@ class ChatService:
             stored, raw = await self.filer.store_file(name, data)
         except (InvalidInput, TooLarge) as exc:
             raise ChatError(str(exc)) from exc
-        if self.bot is not None and not self.bot.with_agent(visitor):
+        if self.bot is not None and not await self.bot.with_agent(visitor):
             return client_id, await self.bot.file_received(visitor, stored)
         await self.inbox.receive(
             Inbound(
@@ -219,41 +216,7 @@ class ChatService:
     ) -> TicketEntry:
         """An agent's file to the visitor: a chat reply carrying it, which the outbox
         pushes to the conversation like any reply (the entry and file commit together)."""
-        store = self.inbox.store
-        name = safe_filename(filename)
-        content_type = store.content_type(name)
-        async with self.db.session() as session:  # scope check before taking the bytes
-            await load_ticket(self.db, session, actor, number)
-        sha256, size = await store.put(chunks, content_type)
-        async with self.db.transaction() as session:
-            ticket = await load_ticket(self.db, session, actor, number, for_update=True)
-            assert ticket.id is not None
-            entry = TicketEntry(
-                ticket_id=ticket.id,
-                kind=EntryKind.REPLY,
-                channel=CHANNEL,
-                direction="outbound",
-                author_user_id=actor.user_id,
-                author_name=actor.name,
-                body=name,
-            )
-            session.add(entry)
-            await session.flush()
-            assert entry.id is not None
-            attachment = Attachment(
-                ticket_id=ticket.id,
-                entry_id=entry.id,
-                sha256=sha256,
-                size=size,
-                content_type=content_type,
-                filename=name,
-                uploaded_by_id=actor.user_id,
-            )
-            session.add(attachment)
-            await session.flush()
-            audit(session, actor, "attachment.add", "ticket", number, after=snapshot(attachment))
-            await emit(session, "entry.created", ticket, actor, entry)
-            return entry
+        return await self.file_replies.send(actor, number, CHANNEL, filename, chunks)
 
     async def open_file(self, token: str) -> tuple[Attachment, Path]:
         """A chat file by its signed link; NotFound for anything else."""

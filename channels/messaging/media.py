@@ -1,7 +1,10 @@
 """Pictures and documents sent from messaging apps: each app names a file by its own id or
 URL (``meta["media"]``), the adapter turns that into a download, and what arrives becomes
 an attachment of the message. A file over the size limit is not read to the end; it is
-recorded as refused with the reason, and the message's text is stored all the same."""
+recorded as refused with the reason, and the message's text is stored all the same.
+
+A provider retrying a webhook sends a message already stored: it is recognised by its
+provider id before anything is downloaded, so its files are fetched once."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from typing import Any
 import httpx
 
 from channels.adapter import Inbound, InboundAttachment
+from channels.inbox import Inbox, Received
 from ticketing.attachments import TYPES_BY_EXTENSION
 
 EXTENSIONS = {content_type: ext for ext, content_type in reversed(TYPES_BY_EXTENSION.items())}
@@ -84,6 +88,15 @@ async def with_media(message: Inbound, fetch: Fetch, max_bytes: int) -> Inbound:
             refused.append(f"{item.get('filename') or item.get('key')}: {exc}")
     meta = {**message.meta, **({"refused_files": refused} if refused else {})}
     return replace(message, attachments=(*message.attachments, *files), meta=meta)
+
+
+async def receive_with_media(inbox: Inbox, message: Inbound, fetch: Fetch) -> Received:
+    """Store a message with its files, downloading them only when it is new."""
+    existing = await inbox.find(message.channel, message.provider_id)
+    if existing is not None:
+        return Received(existing, duplicate=True)
+    message = await with_media(message, fetch, inbox.store.max_bytes)
+    return await inbox.receive(message)
 
 
 def _too_large(max_bytes: int, size: int) -> str:

@@ -1,7 +1,11 @@
 """Facebook Messenger Platform: webhooks signed with ``X-Hub-Signature-256`` (HMAC-SHA256
 of the raw body with the app secret), messages (text and attachments by URL), delivery
 and read receipts in; replies out through the Send API (``/v{n}/me/messages``). A person
-is known by their page-scoped id (PSID)."""
+is known by their page-scoped id (PSID).
+
+A reply's file goes as an attachment Messenger fetches from the desk's signed, expiring
+link (``channels.public_base_url``); an attachment carries no text, so the reply's text
+goes first as a message of its own."""
 
 from __future__ import annotations
 
@@ -16,7 +20,9 @@ import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from channels.adapter import Draft, Inbound, InboundAttachment, Outbound, SendError, Sent
+from channels.media_links import MediaLinks
 from channels.messaging.media import MediaError, download, file_name, media_item
+from channels.outgoing_files import caption, files_meta, one_part, reply_files
 from channels.settings import MessengerSettings
 from ticketing.models import EntryKind, IdentityKind, Ticket, TicketEntry
 
@@ -58,10 +64,14 @@ class MessengerAdapter:
     opt_out_keywords = True
 
     def __init__(
-        self, settings: MessengerSettings, client: httpx.AsyncClient | None = None
+        self,
+        settings: MessengerSettings,
+        client: httpx.AsyncClient | None = None,
+        links: MediaLinks | None = None,
     ) -> None:
         self.settings = settings
         self.client = client or httpx.AsyncClient(timeout=30)
+        self.links = links
 
     def verify(self, body: bytes, given: str) -> bool:
         if not self.settings.app_secret or not given:
@@ -117,7 +127,7 @@ class MessengerAdapter:
     async def compose(
         self, session: AsyncSession, ticket: Ticket, entry: TicketEntry, recipient: str
     ) -> Draft:
-        return Draft(subject="", body=entry.body)
+        return Draft(subject="", body=entry.body, meta=await files_meta(session, entry))
 
     def payload(self, message: Outbound) -> dict[str, Any]:
         """A Send API body: text, or an attachment when ``meta["media"]`` names one by URL
@@ -139,11 +149,33 @@ class MessengerAdapter:
         }
 
     async def send(self, message: Outbound) -> Sent:
+        files = reply_files(message.meta)
+        if not files:
+            return await self._post(self.payload(message))
+        if self.links is None:
+            raise SendError(
+                "Messenger fetches files from the desk: set channels.public_base_url",
+                permanent=True,
+            )
+        sent = None
+        text = caption(message.body, files)
+        if text:
+            sent = await self._post(self.payload(one_part(message, text, None)))
+        for file in files:
+            media = {
+                "type": "image" if file.is_picture else "file",
+                "url": self.links.url(file.id, file.filename),
+            }
+            sent = await self._post(self.payload(one_part(message, "", media)))
+        assert sent is not None
+        return sent
+
+    async def _post(self, payload: dict[str, Any]) -> Sent:
         s = self.settings
         url = f"{s.api_base.rstrip('/')}/{s.api_version}/me/messages"
         try:
             response = await self.client.post(
-                url, json=self.payload(message), params={"access_token": s.page_access_token}
+                url, json=payload, params={"access_token": s.page_access_token}
             )
         except httpx.HTTPError as exc:
             raise SendError(f"{exc.__class__.__name__}: {exc}") from exc

@@ -1,6 +1,10 @@
 """Telegram Bot API: updates pushed to our webhook carry the secret token we registered
 (``X-Telegram-Bot-Api-Secret-Token``); replies go out with ``sendMessage``. A person is
-known by their Telegram user id."""
+known by their Telegram user id.
+
+A reply's file is uploaded with the message (multipart): ``sendPhoto`` for a JPEG or PNG
+up to 10 MB, ``sendDocument`` otherwise, with the reply's text as its caption: the desk
+needs no public address for it."""
 
 from __future__ import annotations
 
@@ -12,10 +16,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from channels.adapter import Draft, Inbound, InboundAttachment, Outbound, SendError, Sent
 from channels.messaging.media import MediaError, download, file_name, media_item
+from channels.outgoing_files import caption, files_meta, read_file, reply_files
 from channels.settings import TelegramSettings
+from ticketing.attachments import AttachmentStore
 from ticketing.models import EntryKind, IdentityKind, Ticket, TicketEntry
 
 CHANNEL = "telegram"
+CAPTION = 1024  # the most text a photo or document carries
+PHOTO_BYTES = 10 * 1024 * 1024  # larger pictures go as documents
 
 
 class TelegramAdapter:
@@ -25,9 +33,15 @@ class TelegramAdapter:
     thread_by_contact = True
     opt_out_keywords = True
 
-    def __init__(self, settings: TelegramSettings, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        client: httpx.AsyncClient | None = None,
+        store: AttachmentStore | None = None,
+    ) -> None:
         self.settings = settings
         self.client = client or httpx.AsyncClient(timeout=30)
+        self.store = store  # where a reply's files are read from for upload
 
     def verify(self, given: str) -> bool:
         secret = self.settings.webhook_secret
@@ -88,15 +102,34 @@ class TelegramAdapter:
     async def compose(
         self, session: AsyncSession, ticket: Ticket, entry: TicketEntry, recipient: str
     ) -> Draft:
-        return Draft(subject="", body=entry.body)
+        return Draft(subject="", body=entry.body, meta=await files_meta(session, entry))
 
     async def send(self, message: Outbound) -> Sent:
-        s = self.settings
-        url = f"{s.api_base.rstrip('/')}/bot{s.bot_token}/sendMessage"
-        try:
-            response = await self.client.post(
-                url, json={"chat_id": message.recipient, "text": message.body}
+        chat = message.recipient
+        files = reply_files(message.meta)
+        if not files:
+            return await self._call(
+                chat, "sendMessage", json={"chat_id": chat, "text": message.body}
             )
+        text = caption(message.body, files)
+        sent = None
+        if len(text) > CAPTION:
+            sent = await self._call(chat, "sendMessage", json={"chat_id": chat, "text": text})
+            text = ""
+        for n, file in enumerate(files):
+            field = "photo" if file.is_picture and file.size <= PHOTO_BYTES else "document"
+            form = {"chat_id": chat, **({"caption": text} if n == 0 and text else {})}
+            upload = {field: (file.filename, await read_file(self.store, file), file.content_type)}
+            method = "sendPhoto" if field == "photo" else "sendDocument"
+            sent = await self._call(chat, method, data=form, files=upload)
+        assert sent is not None
+        return sent
+
+    async def _call(self, chat: str, method: str, **body: Any) -> Sent:
+        s = self.settings
+        url = f"{s.api_base.rstrip('/')}/bot{s.bot_token}/{method}"
+        try:
+            response = await self.client.post(url, **body)
         except httpx.HTTPError as exc:
             raise SendError(f"{exc.__class__.__name__}: {exc}") from exc
         answer = _json(response)
@@ -106,7 +139,7 @@ class TelegramAdapter:
                 f"HTTP {response.status_code}: {answer.get('description', response.text[:200])}",
                 permanent=permanent,
             )
-        return Sent(provider_id=f"{message.recipient}:{answer['result']['message_id']}")
+        return Sent(provider_id=f"{chat}:{answer['result']['message_id']}")
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -1,7 +1,11 @@
 """Viber REST bot API: callbacks signed with ``X-Viber-Content-Signature`` (HMAC-SHA256 of
 the raw body with the auth token, hex); messages in (text, pictures, files), delivered /
 seen / failed receipts onto the reply they concern; text, pictures and files out through
-``/pa/send_message``. A person is known by their Viber user id."""
+``/pa/send_message``. A person is known by their Viber user id.
+
+Viber fetches a reply's file from a URL: the desk's signed, expiring link to it
+(``channels.public_base_url``). A picture carries the reply's text when it fits (120
+characters); otherwise the text goes first as a message of its own."""
 
 from __future__ import annotations
 
@@ -14,13 +18,16 @@ import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from channels.adapter import Draft, Inbound, InboundAttachment, Outbound, SendError, Sent
+from channels.media_links import MediaLinks
 from channels.messaging.media import MediaError, download, file_name, media_item
+from channels.outgoing_files import ReplyFile, caption, files_meta, one_part, reply_files
 from channels.settings import ViberSettings
 from ticketing.models import EntryKind, IdentityKind, Ticket, TicketEntry
 
 CHANNEL = "viber"
 MEDIA_TYPES = ("picture", "video", "file")
 RECEIPTS = {"delivered": "delivered", "seen": "read", "failed": "failed"}
+PICTURE_TEXT = 120  # the most text a picture message carries
 # send_message status codes after which retrying cannot help
 PERMANENT = {1, 2, 3, 4, 5, 6, 7, 10, 11, 13}
 
@@ -53,9 +60,15 @@ class ViberAdapter:
     thread_by_contact = True
     opt_out_keywords = True
 
-    def __init__(self, settings: ViberSettings, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: ViberSettings,
+        client: httpx.AsyncClient | None = None,
+        links: MediaLinks | None = None,
+    ) -> None:
         self.settings = settings
         self.client = client or httpx.AsyncClient(timeout=30)
+        self.links = links
 
     def verify(self, body: bytes, given: str) -> bool:
         if not self.settings.auth_token or not given:
@@ -108,7 +121,7 @@ class ViberAdapter:
     async def compose(
         self, session: AsyncSession, ticket: Ticket, entry: TicketEntry, recipient: str
     ) -> Draft:
-        return Draft(subject="", body=entry.body)
+        return Draft(subject="", body=entry.body, meta=await files_meta(session, entry))
 
     def payload(self, message: Outbound) -> dict[str, Any]:
         """The send_message body: text, or a picture / file when ``meta["media"]`` names
@@ -133,10 +146,38 @@ class ViberAdapter:
         }
 
     async def send(self, message: Outbound) -> Sent:
+        files = reply_files(message.meta)
+        if not files:
+            return await self._post(self.payload(message))
+        if self.links is None:
+            raise SendError(
+                "Viber fetches files from the desk: set channels.public_base_url", permanent=True
+            )
+        text = caption(message.body, files)
+        with_picture = files[0].is_picture and len(text) <= PICTURE_TEXT
+        sent = None
+        if text and not with_picture:
+            sent = await self._post(self.payload(one_part(message, text, None)))
+        for n, file in enumerate(files):
+            said = text if n == 0 and with_picture else ""
+            sent = await self._post(self.payload(one_part(message, said, self._media(file))))
+        assert sent is not None
+        return sent
+
+    def _media(self, file: ReplyFile) -> dict[str, Any]:
+        assert self.links is not None
+        return {
+            "type": "picture" if file.is_picture else "file",
+            "url": self.links.url(file.id, file.filename),
+            "file_name": file.filename,
+            "size": file.size,
+        }
+
+    async def _post(self, payload: dict[str, Any]) -> Sent:
         url = f"{self.settings.api_base.rstrip('/')}/pa/send_message"
         headers = {"X-Viber-Auth-Token": self.settings.auth_token}
         try:
-            response = await self.client.post(url, json=self.payload(message), headers=headers)
+            response = await self.client.post(url, json=payload, headers=headers)
         except httpx.HTTPError as exc:
             raise SendError(f"{exc.__class__.__name__}: {exc}") from exc
         if response.status_code >= 400:

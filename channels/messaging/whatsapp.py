@@ -1,7 +1,11 @@
 """WhatsApp Cloud API: webhooks signed with ``X-Hub-Signature-256`` (HMAC-SHA256 of the
 raw body with the app secret), text messages, pictures and documents (media id -> URL ->
 download) and delivery/read statuses in; text messages out through
-``/{phone_number_id}/messages``."""
+``/{phone_number_id}/messages``.
+
+A reply's file is uploaded (``/{phone_number_id}/media``) and sent by the media id it is
+given, as an image (JPEG, PNG) or a document, with the reply's text as its caption: the
+desk needs no public address for it."""
 
 from __future__ import annotations
 
@@ -16,12 +20,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from channels.adapter import Draft, Inbound, InboundAttachment, Outbound, SendError, Sent
 from channels.messaging.media import MediaError, download, file_name, media_item
+from channels.outgoing_files import ReplyFile, caption, files_meta, read_file, reply_files
 from channels.settings import WhatsAppSettings
+from ticketing.attachments import AttachmentStore
 from ticketing.models import EntryKind, IdentityKind, Ticket, TicketEntry
 from ticketing.phone import normalise_phone
 
 CHANNEL = "whatsapp"
 MEDIA_TYPES = ("image", "document", "audio", "video", "sticker")
+CAPTION = 1024  # the most text an image or document carries
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -47,10 +54,12 @@ class WhatsAppAdapter:
         settings: WhatsAppSettings,
         default_region: str,
         client: httpx.AsyncClient | None = None,
+        store: AttachmentStore | None = None,
     ) -> None:
         self.settings = settings
         self.default_region = default_region
         self.client = client or httpx.AsyncClient(timeout=30)
+        self.store = store  # where a reply's files are read from for upload
 
     def verify(self, body: bytes, given: str) -> bool:
         if not self.settings.app_secret or not given:
@@ -136,20 +145,50 @@ class WhatsAppAdapter:
     async def compose(
         self, session: AsyncSession, ticket: Ticket, entry: TicketEntry, recipient: str
     ) -> Draft:
-        return Draft(subject="", body=entry.body)
+        return Draft(subject="", body=entry.body, meta=await files_meta(session, entry))
 
     async def send(self, message: Outbound) -> Sent:
+        to = message.recipient.lstrip("+")
+        files = reply_files(message.meta)
+        if not files:
+            return await self._post(to, {"type": "text", "text": {"body": message.body}})
+        text = caption(message.body, files)
+        sent = None
+        if len(text) > CAPTION:
+            sent = await self._post(to, {"type": "text", "text": {"body": text}})
+            text = ""
+        for n, file in enumerate(files):
+            kind = "image" if file.is_picture else "document"
+            content: dict[str, Any] = {"id": await self._upload(file)}
+            if n == 0 and text:
+                content["caption"] = text
+            if kind == "document":
+                content["filename"] = file.filename
+            sent = await self._post(to, {"type": kind, kind: content})
+        assert sent is not None
+        return sent
+
+    async def _upload(self, file: ReplyFile) -> str:
+        """Upload a reply's file; the media id WhatsApp gives it."""
+        data = await read_file(self.store, file)
+        answer = await self._request(
+            "media",
+            data={"messaging_product": "whatsapp", "type": file.content_type},
+            files={"file": (file.filename, data, file.content_type)},
+        )
+        return str(answer["id"])
+
+    async def _post(self, to: str, content: dict[str, Any]) -> Sent:
+        payload = {"messaging_product": "whatsapp", "to": to}
+        answer = await self._request("messages", json={**payload, **content})
+        return Sent(provider_id=str(answer["messages"][0]["id"]))
+
+    async def _request(self, endpoint: str, **body: Any) -> dict[str, Any]:
         s = self.settings
-        url = f"{s.api_base.rstrip('/')}/{s.api_version}/{s.phone_number_id}/messages"
-        payload = {
-            "messaging_product": "whatsapp",
-            "to": message.recipient.lstrip("+"),
-            "type": "text",
-            "text": {"body": message.body},
-        }
+        url = f"{s.api_base.rstrip('/')}/{s.api_version}/{s.phone_number_id}/{endpoint}"
         try:
             response = await self.client.post(
-                url, json=payload, headers={"Authorization": f"Bearer {s.access_token}"}
+                url, headers={"Authorization": f"Bearer {s.access_token}"}, **body
             )
         except httpx.HTTPError as exc:
             raise SendError(f"{exc.__class__.__name__}: {exc}") from exc
@@ -158,7 +197,8 @@ class WhatsAppAdapter:
             raise SendError(
                 f"HTTP {response.status_code}: {response.text[:300]}", permanent=permanent
             )
-        return Sent(provider_id=str(response.json()["messages"][0]["id"]))
+        answer: dict[str, Any] = response.json()
+        return answer
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -1,6 +1,8 @@
 """The local provider server of ``providers.py`` grown with what the messaging apps add:
-Viber's ``/pa/send_message``, Messenger's Send API, WhatsApp's media ids, Telegram's
-``getFile`` and file server, and plain file URLs (Viber, Messenger), as documented."""
+Viber's ``/pa/send_message``, Messenger's Send API, WhatsApp's media ids and uploads,
+Telegram's ``getFile``, file server, ``sendPhoto`` and ``sendDocument``, and plain file
+URLs (Viber, Messenger), as documented. Like the real ones, Viber and Messenger fetch a
+picture or file they are asked to send from its URL (the desk's signed link) at once."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
 
 from channels.service import Channels, build_channels
 from channels.settings import (
@@ -41,16 +44,34 @@ PAGE_TOKEN = "messenger-page-access-token"
 MESSENGER_SECRET = "messenger-app-secret"
 WHATSAPP_SECRET = "whatsapp-app-secret"
 TELEGRAM_SECRET = "telegram-secret-token"
+DESK_URL = "https://desk.example"
+LINK_SECRET = "link-signing-secret-for-tests"
 PNG = b"\x89PNG\r\n\x1a\n" + b"picture" * 10
 PDF = b"%PDF-1.4\n" + b"document" * 10
 
 
 @dataclasses.dataclass
 class Files:
-    """Files the provider hands out, by name: (bytes, content type)."""
+    """Files the provider hands out, by name: (bytes, content type); files the desk
+    uploaded (WhatsApp media ids: (bytes, content type, file name)); what the provider
+    fetched from the desk's links ((url, HTTP status, bytes)) through ``desk``."""
 
     by_name: dict[str, tuple[bytes, str]] = dataclasses.field(default_factory=dict)
     downloads: list[str] = dataclasses.field(default_factory=list)
+    uploads: dict[str, tuple[bytes, str, str]] = dataclasses.field(default_factory=dict)
+    fetched: list[tuple[str, int, bytes]] = dataclasses.field(default_factory=list)
+    desk: httpx.AsyncClient | None = None  # how the provider reaches the desk's links
+
+    async def fetch(self, url: str) -> int:
+        """Fetch a file the desk linked to, as the provider does before sending it."""
+        assert self.desk is not None
+        if url.startswith(str(self.desk.base_url)):
+            got = await self.desk.get(url)
+        else:  # a file somewhere else on the network
+            async with httpx.AsyncClient() as network:
+                got = await network.get(url)
+        self.fetched.append((url, got.status_code, got.content))
+        return got.status_code
 
 
 def apps_provider(state: Provider, files: Files) -> FastAPI:
@@ -63,6 +84,11 @@ def apps_provider(state: Provider, files: Files) -> FastAPI:
         payload = await request.json()
         if state.refuse:
             return JSONResponse({"status": 6, "status_message": "notSubscribed"})
+        if (
+            payload.get("type") in ("picture", "file")
+            and await files.fetch(payload["media"]) != 200
+        ):
+            return JSONResponse({"status": 3, "status_message": "badData: media not found"})
         token = str(5741311803571721087 + len(state.sent))
         state.sent.append({**payload, "message_token": token})
         return JSONResponse({"status": 0, "status_message": "ok", "message_token": int(token)})
@@ -73,6 +99,10 @@ def apps_provider(state: Provider, files: Files) -> FastAPI:
             error = {"message": "Invalid OAuth access token.", "type": "OAuthException"}
             return JSONResponse({"error": {**error, "code": 190}}, 400)
         payload = await request.json()
+        attachment = payload["message"].get("attachment")
+        if attachment is not None and await files.fetch(attachment["payload"]["url"]) != 200:
+            error = {"message": "Failed to fetch the file from the url", "type": "OAuthException"}
+            return JSONResponse({"error": {**error, "code": 100}}, 400)
         mid = "m_" + uuid.uuid4().hex
         state.sent.append({**payload, "message_id": mid})
         return JSONResponse({"recipient_id": payload["recipient"]["id"], "message_id": mid})
@@ -94,6 +124,48 @@ def apps_provider(state: Provider, files: Files) -> FastAPI:
                 "id": media_id,
             }
         )
+
+    @app.post("/v19.0/{phone_id}/media")
+    async def whatsapp_upload(phone_id: str, request: Request) -> JSONResponse:
+        if request.headers.get("Authorization") != f"Bearer {WHATSAPP_TOKEN}":
+            return JSONResponse({"error": {"message": "Invalid OAuth", "code": 190}}, 401)
+        form = await request.form()
+        upload = form.get("file")
+        if form.get("messaging_product") != "whatsapp" or not isinstance(upload, UploadFile):
+            return JSONResponse({"error": {"message": "Invalid parameter", "code": 100}}, 400)
+        media_id = str(4490709327384033 + len(files.uploads))
+        data = await upload.read()
+        files.uploads[media_id] = (data, str(form.get("type")), upload.filename or "")
+        return JSONResponse({"id": media_id})
+
+    @app.post("/bot{token}/sendPhoto")
+    async def telegram_photo(token: str, request: Request) -> JSONResponse:
+        return await telegram_upload(token, request, "photo")
+
+    @app.post("/bot{token}/sendDocument")
+    async def telegram_document(token: str, request: Request) -> JSONResponse:
+        return await telegram_upload(token, request, "document")
+
+    async def telegram_upload(token: str, request: Request, field: str) -> JSONResponse:
+        if token != BOT_TOKEN:
+            return JSONResponse(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, 401
+            )
+        form = await request.form()
+        upload = form.get(field)
+        if not isinstance(upload, UploadFile):
+            description = f"Bad Request: there is no {field} in the request"
+            return JSONResponse({"ok": False, "error_code": 400, "description": description}, 400)
+        data = await upload.read()
+        sent = {
+            "method": "sendPhoto" if field == "photo" else "sendDocument",
+            "chat_id": form.get("chat_id"),
+            "caption": form.get("caption"),
+            field: (upload.filename, data, upload.content_type),
+        }
+        state.sent.append(sent)
+        result = {"message_id": len(state.sent), "chat": {"id": sent["chat_id"]}}
+        return JSONResponse({"ok": True, "result": result})
 
     @app.get("/whatsapp-cdn/{media_id}")
     async def whatsapp_download(media_id: str, request: Request) -> Response:
@@ -137,6 +209,17 @@ class Apps:
     provider: Provider
     files: Files
     web: httpx.AsyncClient
+    app: FastAPI
+
+    def client_as(self, other: httpx.AsyncClient) -> httpx.AsyncClient:
+        """A client of this desk with another client's credentials."""
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app),
+            base_url=str(self.web.base_url),
+            headers=dict(other.headers),
+        )
+        self.desk.clients.append(client)
+        return client
 
     async def post(self, path: str, payload: dict[str, Any], headers: dict[str, str]) -> Any:
         return await self.web.post(
@@ -214,13 +297,21 @@ async def messaging_apps(desk: Desk) -> AsyncIterator[Apps]:
                 app_secret=MESSENGER_SECRET,
                 verify_token="page-verify",
             ),
+            public_base_url=DESK_URL,
         )
-        channels = build_channels(settings, desk.db, desk.bus, desk.services.attachments.store)
+        channels = build_channels(
+            settings,
+            desk.db,
+            desk.bus,
+            desk.services.attachments.store,
+            signing_key=LINK_SECRET,
+        )
         app = create_app(dataclasses.replace(desk.app.state.context, channels=channels))
         try:
             async with httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="https://desk.example"
+                transport=httpx.ASGITransport(app=app), base_url=DESK_URL
             ) as web:
-                yield Apps(desk, channels, state, files, web)
+                files.desk = web
+                yield Apps(desk, channels, state, files, web, app)
         finally:
             await channels.close()

@@ -5,20 +5,15 @@ kept, and leaving a message when no agent is available, which gives a request nu
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
-from channels.chat.bot import enable_chatbot
-from channels.service import build_channels
-from channels.settings import ChannelSettings, ChatSettings
-from knowledge.service import KnowledgeService
 from tests.channels.browser import Page, browser_page
 from tests.channels.providers import serving
+from tests.channels.test_chatbot import chatbot_app
 from tests.ticketing.conftest import PNG_HEADER, Desk
-from web.app import create_app
 
 
 async def choose_file(page: Page, path: Path) -> None:
@@ -50,15 +45,7 @@ async def test_the_widget_talks_to_the_bot_and_leaves_a_message_in_finnish(
         },
     )
     article_id = made.json()["id"]
-    channels = build_channels(
-        ChannelSettings(chat=ChatSettings(enabled=True)),
-        desk.db,
-        desk.bus,
-        desk.services.attachments.store,
-        chat_secret="chat-secret",
-    )
-    assert channels.chat is not None
-    enable_chatbot(channels.chat, KnowledgeService(desk.db), desk.services.streets)
+    _, app = chatbot_app(desk)
     store = desk.services.attachments.store
     big = tmp_path / "iso.png"
     big.write_bytes(PNG_HEADER + b"\x00" * store.max_bytes)
@@ -67,7 +54,6 @@ async def test_the_widget_talks_to_the_bot_and_leaves_a_message_in_finnish(
     photo = tmp_path / "mittari.png"
     photo.write_bytes(PNG_HEADER + b"\x01" * 300)
 
-    app = create_app(dataclasses.replace(desk.app.state.context, channels=channels))
     site = FastAPI()  # the customer's own site, in Finnish, embedding the widget
 
     async with serving(app) as desk_port:

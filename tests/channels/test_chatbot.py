@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from fastapi import FastAPI
 
 from channels.chat.bot import enable_chatbot
 from channels.chat.presence import AcdPresence
@@ -48,15 +49,21 @@ class Bot:
         return websockets.connect(f"{self.url}/api/channels/chat/ws", max_size=None)
 
 
-@pytest.fixture
-async def bot(desk: Desk) -> AsyncIterator[Bot]:
+def chatbot_app(desk: Desk) -> tuple[Channels, FastAPI]:
+    """The web app with web chat and the chatbot, built (as ``switchboard web`` builds
+    it) from the settings and the database alone."""
     settings = ChannelSettings(chat=ChatSettings(enabled=True))
     channels = build_channels(
         settings, desk.db, desk.bus, desk.services.attachments.store, chat_secret="chat-secret"
     )
     assert channels.chat is not None
     enable_chatbot(channels.chat, KnowledgeService(desk.db), desk.services.streets)
-    app = create_app(dataclasses.replace(desk.app.state.context, channels=channels))
+    return channels, create_app(dataclasses.replace(desk.app.state.context, channels=channels))
+
+
+@pytest.fixture
+async def bot(desk: Desk) -> AsyncIterator[Bot]:
+    channels, app = chatbot_app(desk)
     async with serving(app) as port:
         yield Bot(channels, f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}")
 

@@ -14,7 +14,7 @@ from sqlmodel import select
 from channels.adapter import Outbound
 from channels.messaging.viber import ViberAdapter
 from channels.models import ChannelInbound, ChannelOutbox
-from tests.channels.app_providers import PNG, Apps, messaging_apps
+from tests.channels.app_providers import PDF, PNG, Apps, messaging_apps
 from tests.ticketing.conftest import Desk
 
 USER = "01234567890A="
@@ -107,10 +107,12 @@ async def test_viber_pictures_come_in_and_files_go_out(apps: Apps) -> None:
 
     adapter = apps.channels.adapters["viber"]
     assert isinstance(adapter, ViberAdapter)
-    picture_out = {"type": "picture", "url": "https://desk.example/p/plan.jpg"}
+    apps.files.by_name["plan.jpg"] = (b"\xff\xd8\xff plan", "image/jpeg")
+    apps.files.by_name["schedule.pdf"] = (PDF, "application/pdf")
+    picture_out = {"type": "picture", "url": f"{apps.provider.url}/files/plan.jpg"}
     file_out = {
         "type": "file",
-        "url": "https://desk.example/f/schedule.pdf",
+        "url": f"{apps.provider.url}/files/schedule.pdf",
         "file_name": "schedule.pdf",
         "size": 1234,
     }

@@ -166,7 +166,7 @@ async def _hello(websocket: WebSocket, chat: ChatService) -> Visitor | None:
         await websocket.close(code=4400)
         return None
     number, history = await chat.history(visitor)
-    chat.resumed(visitor, number)
+    await chat.resumed(visitor, number)
     await websocket.send_json(
         {
             "type": "ready",
@@ -180,7 +180,7 @@ async def _hello(websocket: WebSocket, chat: ChatService) -> Visitor | None:
             "max_file_bytes": chat.inbox.store.max_bytes,
         }
     )
-    greeting = chat.greeting(visitor)
+    greeting = await chat.greeting(visitor)
     if greeting is not None and not history:
         await websocket.send_json(greeting.frame())
     return visitor

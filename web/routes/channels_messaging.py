@@ -1,7 +1,8 @@
 """Messaging-app webhooks (WhatsApp Cloud API, Telegram Bot API, Viber REST bot API,
 Facebook Messenger): public, trusted only when signed; a forged one is refused (403),
 logged, and nothing is stored. Pictures and documents are downloaded before the message
-is stored, so they are attachments of its entry."""
+is stored, so they are attachments of its entry; a message already stored (the provider
+retrying) is not downloaded again."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from channels import optout
 from channels.adapter import Inbound
-from channels.messaging.media import Fetch, with_media
+from channels.messaging.media import Fetch, receive_with_media
 from channels.messaging.messenger import MessengerAdapter
 from channels.messaging.telegram import TelegramAdapter
 from channels.messaging.viber import ViberAdapter
@@ -51,9 +52,8 @@ def _object(body: bytes) -> dict[str, Any]:
 
 
 async def _store(channels: Channels, message: Inbound, fetch: Fetch) -> bool:
-    """Download the message's files, then store it; whether it was new."""
-    message = await with_media(message, fetch, channels.inbox.store.max_bytes)
-    return not (await channels.inbox.receive(message)).duplicate
+    """Store the message with its files (downloaded when it is new); whether it was."""
+    return not (await receive_with_media(channels.inbox, message, fetch)).duplicate
 
 
 def _challenge(request: Request, token: str) -> PlainTextResponse:
