@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,9 +21,7 @@ try:
 except ModuleNotFoundError:  # run from the checkout without an editable install
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from tests.channels.providers import serving
-import asyncpg
 import websockets
-from sqlalchemy import make_url
 
 import pbx.models  # noqa: F401  (every table, as the composition root has them)
 import ticketing.tables  # noqa: F401
@@ -33,64 +29,26 @@ from channels.chat.bot import enable_chatbot
 from channels.service import build_channels
 from channels.settings import ChannelSettings, ChatSettings
 from knowledge.service import ArticleInput, FaqInput, KnowledgeService
-from pbx.call_log import CallLog
-from switchboard import migrate
+from scripts.bench_setup import backends, fresh_database, ticketing_services, web_context
+from scripts.bench_stats import percentile
 from switchboard.bus import LocalBus
 from switchboard.db import Database
-from switchboard.settings import async_database_url
 from ticketing.access.roles import SYSTEM
-from ticketing.calls import CallFiler
-from ticketing.services import build_ticketing
 from web.app import create_app
-from web.context import WebContext
 
 TOPICS = ["water", "bill", "leak", "meter", "sewer", "pipe", "invoice", "street", "light", "road"]
 THINGS = ["repair", "payment", "reading", "outage", "permit", "cleaning", "pressure", "quality"]
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 async def main(args: argparse.Namespace) -> None:
-    for backend in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
-        folder = Path(tempfile.mkdtemp(prefix="sb-bench-chatbot-"))
-        if backend == "sqlite":
-            print(f"== SQLite ({folder}/bench.db)")
-            await run(args, async_database_url(f"sqlite:///{folder}/bench.db"), folder)
-            continue
-        name = f"sb_bench_chatbot_{os.getpid()}"
-        await _postgres(args.postgres, f'CREATE DATABASE "{name}"')
-        print(f"== PostgreSQL (database {name})")
-        try:
-            url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
-            await run(args, async_database_url(url), folder)
-        finally:
-            await _postgres(args.postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def _postgres(server_url: str, statement: str) -> None:
-    url = make_url(server_url).set(drivername="postgresql")
-    conn = await asyncpg.connect(url.render_as_string(hide_password=False))
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
+    for backend in backends(args.database):
+        async with fresh_database(backend, args.postgres, "chatbot") as (url, folder):
+            await run(args, url, folder)
 
 
 async def run(args: argparse.Namespace, url: str, folder: Path) -> None:
-    await asyncio.to_thread(migrate.upgrade, url)
     db = Database(url)
-    services = build_ticketing(
-        db,
-        api_token="bench",
-        session_key="bench",
-        default_region="FI",
-        attachments_dir=folder / "files",
-        attachment_max_bytes=1 << 20,
-        attachment_types=["image/png"],
-    )
+    services = ticketing_services(db, folder, ["image/png"])
     knowledge = KnowledgeService(db)
     started = time.perf_counter()
     for n in range(args.articles):
@@ -115,14 +73,7 @@ async def run(args: argparse.Namespace, url: str, folder: Path) -> None:
     )
     assert channels.chat is not None
     enable_chatbot(channels.chat, knowledge, services.streets)
-    context = WebContext(
-        db=db,
-        api_token="bench",
-        calls=CallLog(db, node="bench", on_ended=CallFiler("FI")),
-        tickets=services.queries,
-        ticketing=services,
-        channels=channels,
-    )
+    context = web_context(db, services, channels)
     latencies: list[float] = []
     answered = 0
     async with serving(create_app(context)) as port:
@@ -147,8 +98,8 @@ async def run(args: argparse.Namespace, url: str, folder: Path) -> None:
         f"{args.questions / elapsed:.0f} answers/s on one socket"
     )
     print(
-        f"question -> answer over the websocket: p50 {percentile(latencies, 0.5):.1f} ms, "
-        f"p95 {percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms"
+        f"question -> answer over the websocket: p50 {percentile(latencies, 50):.1f} ms, "
+        f"p95 {percentile(latencies, 95):.1f} ms, max {max(latencies):.1f} ms"
     )
     await db.close()
 
