@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, field_validator
+from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -42,6 +42,17 @@ class AsteriskSettings(BaseModel):
     bind_address: str = "127.0.0.1"
     sip_port: int = 5060
     http_port: int = 8088
+    wss_port: int | None = Field(
+        None,
+        description="Port of Asterisk's TLS HTTP server, for browser softphones over secure "
+        "WebSocket (wss://HOST:PORT/ws); unset: plain ws:// on http_port only",
+    )
+    tls_cert_file: Path | None = Field(
+        None,
+        description="PEM certificate for wss_port (default: a self-signed one, generated once "
+        "per instance under its keys folder)",
+    )
+    tls_key_file: Path | None = Field(None, description="PEM private key of tls_cert_file")
     ami_port: int = 5038
     rtp_start: int = 10000
     rtp_end: int = 10999
@@ -71,6 +82,12 @@ class AsteriskSettings(BaseModel):
     debian_mirror: str = "http://deb.debian.org/debian"
     debian_suite: str = "sid"
 
+    @model_validator(mode="after")
+    def _certificate_with_key(self) -> AsteriskSettings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("asterisk.tls_cert_file and asterisk.tls_key_file go together")
+        return self
+
 
 class WebSettings(BaseModel):
     host: str = "127.0.0.1"
@@ -96,8 +113,9 @@ class CallSettings(BaseModel):
     )
     callback_dial: str = Field(
         "",
-        description="How the ACD dials a caller back, with {number}, e.g. "
-        "'PJSIP/trunk/sip:{number}@carrier.example:5060' (empty: no callbacks in queues)",
+        description="How the ACD dials numbers outside, with {number}, e.g. "
+        "'PJSIP/trunk/sip:{number}@carrier.example:5060': callbacks in queues, agents' "
+        "click-to-call and transfers to numbers (empty: none of these)",
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from pbx.asterisk.certificates import WssCertificate
 from switchboard.resources import resource_dir
 from switchboard.secrets import Secrets
 from switchboard.settings import AsteriskSettings
@@ -28,7 +29,8 @@ MODULES = (
     "codec_ulaw.so",
     "codec_alaw.so",
     "codec_gsm.so",
-    "codec_opus.so",  # WebRTC agents' phones
+    "codec_opus_open_source.so",  # WebRTC agents' phones (Debian's open-source opus codec)
+    "res_format_attr_opus.so",
     "res_srtp.so",  # DTLS-SRTP for WebRTC agents' phones
     "codec_a_mu.so",
     "codec_resample.so",
@@ -152,6 +154,12 @@ def render_context(
         "bind_address": settings.bind_address,
         "sip_port": settings.sip_port,
         "http_port": settings.http_port,
+        "wss": None
+        if settings.wss_port is None
+        else WssCertificate(
+            paths.keys, settings.bind_address, settings.tls_cert_file, settings.tls_key_file
+        ),
+        "wss_bind": _host_port(settings.bind_address, settings.wss_port),
         "ami_port": settings.ami_port,
         "ami_permit": ["127.0.0.1/255.255.255.255", "::1/128"]
         if settings.bind_address in ("127.0.0.1", "localhost", "::1")
@@ -182,6 +190,10 @@ def render_config(context: dict[str, Any], target: Path) -> list[Path]:
     )
     target.mkdir(parents=True, exist_ok=True)
     written = []
+    wss = context.get("wss")
+    if isinstance(wss, WssCertificate):  # first: a missing certificate changes nothing
+        paths: InstancePaths = context["paths"]
+        written.extend(wss.install(target.parent / paths.keys.relative_to(paths.base)))
     for template in sorted(templates.glob("*.conf.j2")):
         out = target / template.name.removesuffix(".j2")
         text = env.get_template(template.name).render(**context)
@@ -192,6 +204,10 @@ def render_config(context: dict[str, Any], target: Path) -> list[Path]:
         tmp.replace(out)
         written.append(out)
     return written
+
+
+def _host_port(address: str, port: int | None) -> str:
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
 def _entity_id(name: str) -> str:

@@ -32,6 +32,13 @@ def cleanup(deployment: Deployment) -> Iterator[list[str]]:
         deployment.cli("agent", "remove", extension)
 
 
+def _up_seconds(uptime: str) -> int:
+    """Seconds since Asterisk started (``System uptime``; not ``Last reload``)."""
+    found = re.search(r"System uptime:\s*(\d+)", uptime)
+    assert found, uptime
+    return int(found.group(1))
+
+
 def test_an_added_agent_registers_with_its_generated_password(
     deployment: Deployment, tmp_path: Path, cleanup: list[str]
 ) -> None:
@@ -60,9 +67,7 @@ def test_an_added_agent_registers_with_its_generated_password(
     finally:
         phone.stop()
     # applied by a reload: Asterisk was not restarted
-    assert int(deployment.asterisk("core show uptime seconds").split()[-1]) >= int(
-        uptime.split()[-1]
-    )
+    assert _up_seconds(deployment.asterisk("core show uptime seconds")) >= _up_seconds(uptime)
 
     listed = deployment.cli("agent", "list")
     assert "2101\tAino Agent\tskills fi=8\tqueues -" in listed.stdout
@@ -222,6 +227,11 @@ def test_a_webrtc_agent_gets_a_dtls_srtp_websocket_endpoint(
     ):
         assert re.search(setting, endpoint), (setting, endpoint[-3000:])
     assert "webrtc" in deployment.cli("agent", "list").stdout
+    # browsers' audio can flow: ICE is on and opus is translated to the trunk's G.711
+    rtp = deployment.asterisk("rtp show settings")
+    assert re.search(r"ICE support:\s*(?i:yes|true)", rtp), rtp
+    paths = deployment.asterisk("core show translation paths opus")
+    assert re.search(r"To ulaw\S*\s*:\s*\(opus\S*->\S*ulaw", paths), paths
     # back to a desk phone: the same account on UDP with G.711
     plain = deployment.cli("agent", "set", "2301", "--no-webrtc")
     assert plain.returncode == 0, plain.stderr

@@ -9,7 +9,7 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,12 @@ FLAGS = [
     "--disable-sync",
     "--remote-debugging-port=0",
     "--remote-allow-origins=*",
+]
+# a browser softphone: a fake microphone, allowed without asking, and audio that plays
+WEBRTC_FLAGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
 ]
 
 
@@ -69,11 +75,12 @@ class Page:
 
 
 @asynccontextmanager
-async def browser_page(url: str) -> AsyncIterator[Page]:
+async def browser_page(url: str, extra_flags: Sequence[str] = ()) -> AsyncIterator[Page]:
     profile = Path(tempfile.mkdtemp(prefix="sb-chromium-"))
     process = await asyncio.create_subprocess_exec(
         CHROMIUM,
         *FLAGS,
+        *extra_flags,
         f"--user-data-dir={profile}",
         "about:blank",
         stdout=asyncio.subprocess.DEVNULL,
