@@ -13,16 +13,18 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from pbx.acd.queue_log import QueueEventKind
+from pbx.acd.ringing import RingAllOffer
+from pbx.acd.routing import Offer, RingAll
 from pbx.acd.service import AcdService
 from pbx.ari.client import AriClient
 from pbx.ari.errors import AriError
 from pbx.ari.models import AriEvent, Channel, ChannelDestroyed, StasisEnd, StasisStart
-from pbx.call import Call, CallEnded
+from pbx.call import Call
 from pbx.call_log import CallLog
 from pbx.models import Disposition
 from switchboard.db_types import utcnow
@@ -50,6 +52,8 @@ class DialOut:
     waiting_since: float  # on the event loop's clock
     ticket_id: int | None = None  # file the conversation on this ticket
     talk_seconds: float | None = None  # set once the conversation ended
+    refused: list[str] = field(default_factory=list)  # ring-all phones that turned it down
+    agent: str = ""  # the agent who answered
 
 
 class AgentFirstDialer:
@@ -72,33 +76,22 @@ class AgentFirstDialer:
     async def place(
         self,
         job: DialOut,
-        agent: str,
-        timeout: float,
+        decision: Offer | RingAll,
         routing_ms: float,
         on_connected: Callable[[], Awaitable[None]] | None = None,
     ) -> Reached:
-        """Ring ``agent`` for up to ``timeout`` s. AGENT_NO_ANSWER leaves the router's
-        contact as it was (offered) for the caller to decide; otherwise the contact ends
-        (the agent wraps up) and the outcome says whether the customer answered."""
+        """Ring the offered agent (or, ring-all, every one of them). AGENT_NO_ANSWER
+        leaves the router's contact as it was for the caller to decide (ring-all phones
+        that turned it down are in ``job.refused``); otherwise the contact ends (the agent
+        wraps up) and the outcome says whether the customer answered."""
         acd = self.acd
-        leg = f"{job.contact}-{uuid.uuid4().hex[:8]}"
-        events = Call(Channel(id=leg, name=f"PJSIP/{agent}"), self.ari)  # the legs' events
-        await acd.log.record(
-            QueueEventKind.OFFERED,
-            queue=job.queue,
-            contact=job.contact,
-            agent=agent,
-            dial_out=True,
-            routing_ms=routing_ms,
-        )
-        if not await self._agent_answers(events, leg, agent, job, timeout):
-            with contextlib.suppress(AriError):
-                await self.ari.hangup(leg)
-            self.detach(leg)
-            await acd.log.record(
-                QueueEventKind.NO_ANSWER, queue=job.queue, contact=job.contact, agent=agent
-            )
+        # The legs' events: a call object of its own, never a channel itself.
+        events = Call(Channel(id=job.contact, name="Switchboard/dial-out"), self.ari)
+        answered = await self._agent_answers(events, job, decision, routing_ms)
+        if answered is None:
             return Reached.AGENT_NO_ANSWER
+        agent, leg = answered
+        job.agent = agent
         await acd.answered(job.contact, agent)
         await acd.log.record(
             QueueEventKind.ANSWERED,
@@ -115,7 +108,7 @@ class AgentFirstDialer:
         record = await self._record(customer, agent, job)
         answered_at: datetime | None = None
         try:
-            if await self._customer_answers(events, customer, job):
+            if await self._customer_answers(events, customer, leg, job):
                 answered_at = utcnow()
                 if record is not None and self.calls is not None:
                     await self.calls.answered(record, answered_at)
@@ -125,8 +118,8 @@ class AgentFirstDialer:
                 reached, talk_from = Reached.ANSWERED, acd.now()
                 if on_connected is not None:
                     await on_connected()
-                await events.wait_for(lambda e: _gone(e, customer))
-        except (CallEnded, AriError) as exc:  # the agent hung up, or a leg vanished
+                await events.wait_for(lambda e: _gone(e, customer) or _gone(e, leg))
+        except AriError as exc:  # a leg vanished under us
             log.info("dial-out %s ended: %s", job.contact, exc)
         finally:
             for channel in (customer, leg):
@@ -142,6 +135,58 @@ class AgentFirstDialer:
             await self._close(record, answered_at, reached, job)
             acd.wake()
         return reached
+
+    async def _agent_answers(
+        self, events: Call, job: DialOut, decision: Offer | RingAll, routing_ms: float
+    ) -> tuple[str, str] | None:
+        """(agent, leg) once an agent's phone answered, else None."""
+        if isinstance(decision, RingAll):
+            ringing = RingAllOffer(self.acd, self.attach, self.detach)
+            won, job.refused = await ringing.first_answer(
+                events,
+                job.contact,
+                job.queue,
+                decision.agents,
+                decision.timeout,
+                routing_ms,
+                caller_id=job.number,
+            )
+            return won
+        agent = decision.agent
+        await self.acd.log.record(
+            QueueEventKind.OFFERED,
+            queue=job.queue,
+            contact=job.contact,
+            agent=agent,
+            dial_out=True,
+            routing_ms=routing_ms,
+        )
+        leg = f"{job.contact}-{uuid.uuid4().hex[:8]}"
+        self.attach(leg, events)
+        try:
+            await self.ari.originate(
+                f"PJSIP/{agent}",
+                leg,
+                app_args="agent",
+                caller_id=job.number,
+                timeout=max(1, round(decision.timeout)) + 5,
+            )
+            started = await events.wait_for(
+                lambda e: isinstance(e, StasisStart | ChannelDestroyed) and e.channel.id == leg,  # type: ignore[attr-defined]
+                decision.timeout,
+            )
+        except AriError as exc:
+            log.warning("dial-out %s: agent %s not reached: %s", job.contact, agent, exc)
+            started = None
+        if isinstance(started, StasisStart):
+            return agent, leg
+        with contextlib.suppress(AriError):
+            await self.ari.hangup(leg)
+        self.detach(leg)
+        await self.acd.log.record(
+            QueueEventKind.NO_ANSWER, queue=job.queue, contact=job.contact, agent=agent
+        )
+        return None
 
     async def _record(self, customer: str, agent: str, job: DialOut) -> int | None:
         """The customer's leg as an outbound call record, naming the agent."""
@@ -180,28 +225,9 @@ class AgentFirstDialer:
         except Exception:  # recovery closes records left open at the next start
             log.exception("dial-out %s: call record %s not closed", job.contact, record)
 
-    async def _agent_answers(
-        self, events: Call, leg: str, agent: str, job: DialOut, timeout: float
-    ) -> bool:
-        self.attach(leg, events)
-        try:
-            await self.ari.originate(
-                f"PJSIP/{agent}",
-                leg,
-                app_args="agent",
-                caller_id=job.number,
-                timeout=max(1, round(timeout)) + 5,
-            )
-            answered = await events.wait_for(
-                lambda e: isinstance(e, StasisStart) and e.channel.id == leg, timeout
-            )
-        except (AriError, CallEnded) as exc:
-            log.warning("dial-out %s: agent %s not reached: %s", job.contact, agent, exc)
-            return False
-        return answered is not None
-
-    async def _customer_answers(self, events: Call, customer: str, job: DialOut) -> bool:
-        """Dial the customer; True once they answered. CallEnded if the agent leaves."""
+    async def _customer_answers(self, events: Call, customer: str, leg: str, job: DialOut) -> bool:
+        """Dial the customer; True once they answered; False if not, or if the agent's
+        ``leg`` hung up meanwhile."""
         self.attach(customer, events)
         spec = self.acd.router.queues.get(job.queue)
         try:
@@ -216,10 +242,15 @@ class AgentFirstDialer:
             log.warning("dial-out %s: cannot dial %s: %s", job.contact, job.number, exc)
             return False
         event = await events.wait_for(
-            lambda e: isinstance(e, StasisStart | ChannelDestroyed) and e.channel.id == customer,  # type: ignore[attr-defined]
+            lambda e: (
+                (
+                    isinstance(e, StasisStart | ChannelDestroyed) and e.channel.id == customer  # type: ignore[attr-defined]
+                )
+                or _gone(e, leg)
+            ),
             CUSTOMER_RING_SECONDS + 5,
         )
-        return isinstance(event, StasisStart)
+        return isinstance(event, StasisStart) and event.channel.id == customer
 
 
 def _gone(event: AriEvent, channel_id: str) -> bool:

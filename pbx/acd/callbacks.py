@@ -127,22 +127,21 @@ class CallbackDesk:
         return restored
 
     def _offered(self, decision: Offer | RingAll, routing_ms: float) -> None:
-        agent = decision.agent if isinstance(decision, Offer) else decision.agents[0]
         task = asyncio.create_task(
-            self._serve(decision.contact, agent, decision.timeout, routing_ms),
-            name=f"callback-{decision.contact}",
+            self._serve(decision, routing_ms), name=f"callback-{decision.contact}"
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _serve(self, contact: str, agent: str, timeout: float, routing_ms: float) -> None:
+    async def _serve(self, decision: Offer | RingAll, routing_ms: float) -> None:
         acd = self.acd
+        contact = decision.contact
         job = self.pending[contact]
         reached = await self.dialer.place(
-            job, agent, timeout, routing_ms, on_connected=lambda: self.store.connected(contact)
+            job, decision, routing_ms, on_connected=lambda: self.store.connected(contact)
         )
         if reached is Reached.AGENT_NO_ANSWER:  # waits at its place for the next agent
-            await acd.agent_changed(acd.router.no_answer(contact, acd.now()))
+            await acd.agent_changed(acd.router.no_answer(contact, acd.now(), job.refused))
             acd.wake()
             return
         self.pending.pop(contact, None)
@@ -155,7 +154,7 @@ class CallbackDesk:
             QueueEventKind.CALLBACK_COMPLETED,
             queue=job.queue,
             contact=contact,
-            agent=agent,
+            agent=job.agent,
             number=job.number,
             outcome=reached.value,
             talk_seconds=job.talk_seconds,

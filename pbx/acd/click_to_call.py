@@ -65,19 +65,18 @@ class ClickToCall:
         return contact
 
     def _offered(self, decision: Offer | RingAll, routing_ms: float) -> None:
-        agent = decision.agent if isinstance(decision, Offer) else decision.agents[0]
         task = asyncio.create_task(
-            self._place(decision.contact, agent, decision.timeout, routing_ms),
-            name=f"dial-out-{decision.contact}",
+            self._place(decision, routing_ms), name=f"dial-out-{decision.contact}"
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _place(self, contact: str, agent: str, timeout: float, routing_ms: float) -> None:
+    async def _place(self, decision: Offer | RingAll, routing_ms: float) -> None:
         acd = self.acd
+        contact = decision.contact
         job = self.pending.pop(contact)
         try:
-            reached = await self.dialer.place(job, agent, timeout, routing_ms)
+            reached = await self.dialer.place(job, decision, routing_ms)
             if reached is Reached.AGENT_NO_ANSWER:  # the agent stays free, not "no answer"
                 _, changed = acd.router.withdraw(contact, acd.now())
                 await acd.agent_changed(changed)
@@ -88,8 +87,12 @@ class ClickToCall:
             QueueEventKind.DIAL_OUT_COMPLETED,
             queue=job.queue,
             contact=contact,
-            agent=agent,
+            agent=job.agent or self._asked_by(decision),
             number=job.number,
             outcome=reached.value,
             talk_seconds=job.talk_seconds,
         )
+
+    @staticmethod
+    def _asked_by(decision: Offer | RingAll) -> str:
+        return decision.agent if isinstance(decision, Offer) else decision.agents[0]

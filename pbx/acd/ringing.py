@@ -36,38 +36,68 @@ class RingAllOffer:
         then waits again at its place, the agents stay ready)."""
         acd = self.acd
         queue = acd.router.contact(call.id).queue
+        won, refused = await self.first_answer(
+            call,
+            call.id,
+            queue,
+            offer.agents,
+            offer.timeout,
+            offer.routing_ms,
+            caller_id=call.caller_number,
+            originator=call.id,
+        )
+        if won is None:
+            await acd.agent_changed(acd.router.no_answer(call.id, acd.now(), refused))
+        return won
+
+    async def first_answer(
+        self,
+        events: Call,
+        contact: str,
+        queue: str,
+        agents: tuple[str, ...],
+        timeout: float,
+        routing_ms: float,
+        *,
+        caller_id: str,
+        originator: str | None = None,
+    ) -> tuple[tuple[str, str] | None, list[str]]:
+        """Ring every agent's phone for ``contact``, their legs' events arriving on
+        ``events``: ((agent, leg) of the first answered or None, the agents whose phones
+        could not ring or turned it down). The router is left to the caller."""
+        acd = self.acd
         legs: dict[str, str] = {}  # leg -> agent
-        refused: list[str] = []  # phones that could not ring or turned the call down
-        for agent in offer.agents:
+        refused: list[str] = []
+        for agent in agents:
             await acd.log.record(
                 QueueEventKind.OFFERED,
                 queue=queue,
-                contact=call.id,
+                contact=contact,
                 agent=agent,
                 ring_all=True,
-                routing_ms=offer.routing_ms,
+                routing_ms=routing_ms,
             )
-            leg = f"{call.id}-{uuid.uuid4().hex[:8]}"
-            self.attach(leg, call)
+            leg = f"{contact}-{uuid.uuid4().hex[:8]}"
+            self.attach(leg, events)
             try:
-                await call.ari.originate(
+                await events.ari.originate(
                     f"PJSIP/{agent}",
                     leg,
                     app_args="agent",
-                    caller_id=call.caller_number,
-                    timeout=max(1, round(offer.timeout)) + 5,
-                    originator=call.id,
+                    caller_id=caller_id,
+                    timeout=max(1, round(timeout)) + 5,
+                    originator=originator,
                 )
             except AriError as exc:  # unregistered or unreachable: the others still ring
-                log.warning("cannot ring agent %s for call %s: %s", agent, call.id, exc)
+                log.warning("cannot ring agent %s for %s: %s", agent, contact, exc)
                 self.detach(leg)
                 refused.append(agent)
                 continue
             legs[leg] = agent
-        deadline = acd.now() + offer.timeout
+        deadline = acd.now() + timeout
         try:
             while legs:
-                event = await call.wait_for(
+                event = await events.wait_for(
                     lambda e: (
                         isinstance(e, StasisStart | ChannelDestroyed) and e.channel.id in legs
                     ),  # type: ignore[attr-defined]
@@ -80,18 +110,17 @@ class RingAllOffer:
                     refused.append(legs.pop(leg))
                     continue
                 agent = legs.pop(leg)
-                await self._hang_up(call, legs)
-                return agent, leg
+                await self._hang_up(events, legs)
+                return (agent, leg), refused
         except CallEnded:
-            await self._hang_up(call, legs)
+            await self._hang_up(events, legs)
             raise
-        await self._hang_up(call, legs)
-        for agent in offer.agents:
+        await self._hang_up(events, legs)
+        for agent in agents:
             await acd.log.record(
-                QueueEventKind.NO_ANSWER, queue=queue, contact=call.id, agent=agent, ring_all=True
+                QueueEventKind.NO_ANSWER, queue=queue, contact=contact, agent=agent, ring_all=True
             )
-        await acd.agent_changed(acd.router.no_answer(call.id, acd.now(), refused))
-        return None
+        return None, refused
 
     @staticmethod
     async def _hang_up(call: Call, legs: dict[str, str]) -> None:

@@ -5,9 +5,7 @@ phones; who may act on whom; and what the queue log says."""
 from __future__ import annotations
 
 import asyncio
-import re
 import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,12 +14,12 @@ import httpx
 import pytest
 
 from tests.acd.acd_setup import agent_states, finished, phones, provision, queue_log
+from tests.acd.outside_phone import outside_phone
 from tests.harness import (
     ROOT,
     Deployment,
     Sipp,
     SwitchboardProcess,
-    free_media_ports,
     free_port,
     running,
     wait_until,
@@ -43,93 +41,6 @@ AGENTS: dict[str, dict[str, Any]] = {
 }  # 3603: a supervisor's phone
 DIALLED = "711"  # routes.yaml: straight into the queue "ctl"
 OUTSIDE = free_port(socket.SOCK_DGRAM)  # the phone of a number outside
-
-_RESPONSE = """  <send{retrans}><![CDATA[
-SIP/2.0 {status}
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[service]@[local_ip]:[local_port]>
-{body}]]></send>
-"""
-_SDP = """Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=outside 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-"""
-_BYE = """  <send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From:[$us]
-To:[$them]
-[last_Call-ID:]
-CSeq: 1 BYE
-Contact: <sip:[service]@[local_ip]:[local_port]>
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-  <recv response="200"/>
-"""
-
-
-def _invite(shown: str | None) -> str:
-    if shown is None:
-        return '  <recv request="INVITE" rrs="true"/>\n'
-    pattern = re.escape(shown)
-    return (
-        '  <recv request="INVITE" rrs="true"><action>'
-        f'<ereg regexp="{pattern}" search_in="hdr" header="From:" check_it="true" assign_to="x"/>'
-        '<log message="shown [$x]"/></action></recv>\n'
-    )
-
-
-def _outside(
-    tmp_path: Path, *, answer: bool, talk_ms: int | None = None, shown: str | None = None
-) -> Any:
-    """The phone of a number outside: busy (486), or answering and then hanging up after
-    ``talk_ms`` (or waiting for the other side's BYE when None). With ``shown`` the
-    call fails unless its From header carries that caller ID."""
-    if not answer:
-        steps = _RESPONSE.format(retrans="", status="486 Busy Here", body="Content-Length: 0\n")
-        steps += '  <recv request="ACK"/>\n'
-    else:
-        steps = _RESPONSE.format(retrans="", status="180 Ringing", body="Content-Length: 0\n")
-        steps += _RESPONSE.format(retrans=' retrans="500"', status="200 OK", body=_SDP)
-        if talk_ms is None:
-            steps += '  <recv request="ACK"/>\n  <recv request="BYE"/>\n'
-            steps += _RESPONSE.format(retrans="", status="200 OK", body="Content-Length: 0\n")
-        else:
-            steps += (
-                '  <recv request="ACK"><action>'
-                '<ereg regexp=".*" search_in="hdr" header="From:" assign_to="them"/>'
-                '<ereg regexp=".*" search_in="hdr" header="To:" assign_to="us"/>'
-                "</action></recv>\n"
-            )
-            steps += f'  <pause milliseconds="{talk_ms}"/>\n' + _BYE
-    scenario = tmp_path / f"outside-{answer}-{talk_ms}.xml"
-    scenario.write_text(
-        '<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="outside">\n'
-        + _invite(shown)
-        + steps
-        + "</scenario>\n"
-    )
-    command = [
-        "sipp", "-sf", str(scenario), "-m", "1", "-i", "127.0.0.1",
-        "-p", str(OUTSIDE), "-mp", str(free_media_ports()), "-nostdin",
-        "-timeout", "90", "-timeout_error", "-trace_err",
-        "-error_file", str(tmp_path / "outside-errors.log"),
-    ]  # fmt: skip
-    return subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path
-    )
 
 
 @pytest.fixture(scope="module")
@@ -525,7 +436,7 @@ def test_an_agent_adds_another_agent_and_a_number_to_a_conference(
     agent_phones: None,
     tokens: dict[str, str],
 ) -> None:
-    outside = _outside(tmp_path, answer=True)  # stays until the call ends
+    outside = outside_phone(tmp_path, OUTSIDE, answer=True)  # stays until the call ends
     caller = _caller_waits_for_bye(sipp, tmp_path, "0401120004")
     call = wait_until(
         lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
@@ -627,7 +538,7 @@ def test_a_blind_transfer_to_a_number_connects_the_caller_and_frees_the_agent(
     agent_phones: None,
     tokens: dict[str, str],
 ) -> None:
-    outside = _outside(tmp_path, answer=True, talk_ms=3000)
+    outside = outside_phone(tmp_path, OUTSIDE, answer=True, talk_ms=3000)
     caller = _caller_waits_for_bye(sipp, tmp_path, "0401120006")
     call = wait_until(
         lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
@@ -692,7 +603,7 @@ def test_attended_transfers_fail_back_cancel_and_complete(
     attended = {"number": "0501112222", "attended": True}
     with _client(deployment, tokens["3601"]) as me:
         # a busy number: the caller comes back to the agent
-        busy = _outside(tmp_path, answer=False)
+        busy = outside_phone(tmp_path, OUTSIDE, answer=False)
         assert me.post("/api/agents/3601/call/transfer", json=attended).status_code == 200
         wait_until(
             lambda: "transfer_failed" in _events_of(deployment, channel),
@@ -703,7 +614,7 @@ def test_attended_transfers_fail_back_cancel_and_complete(
         wait_until(with_agent, timeout=10, what="the caller back with the agent")
         assert me.post("/api/agents/3601/call/transfer/complete").status_code == 409
         # the number answers, the agent talks with it (the caller on hold) and cancels
-        answering = _outside(tmp_path, answer=True)
+        answering = outside_phone(tmp_path, OUTSIDE, answer=True)
         assert me.post("/api/agents/3601/call/transfer", json=attended).status_code == 200
         wait_until(consulting, timeout=20, what="the agent to consult the number")
         again = me.post("/api/agents/3601/call/transfer", json=attended)
@@ -712,7 +623,7 @@ def test_attended_transfers_fail_back_cancel_and_complete(
         finished(answering)  # the number got the BYE
         wait_until(with_agent, timeout=10, what="the caller back with the agent")
         # and once more, completed: the caller talks with the number, the agent is free
-        talking = _outside(tmp_path, answer=True, talk_ms=4000)
+        talking = outside_phone(tmp_path, OUTSIDE, answer=True, talk_ms=4000)
         assert me.post("/api/agents/3601/call/transfer", json=attended).status_code == 200
         wait_until(consulting, timeout=20, what="the agent to consult the number")
         done = me.post("/api/agents/3601/call/transfer/complete")
@@ -762,7 +673,9 @@ def test_click_to_call_rings_the_agent_then_the_customer_and_files_the_call(
         other = me.post("/api/agents/3601/call/dial", json={"number": number})
         assert other.status_code == 403
         # the customer's phone fails the call unless it shows the queue's caller ID
-        customer = _outside(tmp_path, answer=True, talk_ms=3000, shown="+358201234567")
+        customer = outside_phone(
+            tmp_path, OUTSIDE, answer=True, talk_ms=3000, shown="+358201234567"
+        )
         dialled = me.post(
             "/api/agents/3602/call/dial", json={"number": number, "ticket_id": ticket_id}
         )

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from tests.acd.acd_setup import agent_states, events, finished, phones, provision, queue_log
+from tests.acd.outside_phone import outside_phone
 from tests.harness import (
     ROOT,
     Deployment,
     Sipp,
     SwitchboardProcess,
-    free_media_ports,
     free_port,
     running,
     wait_until,
@@ -32,62 +32,6 @@ QUEUES: dict[str, dict[str, Any]] = {
 }
 AGENTS: dict[str, dict[str, Any]] = {"3701": {"queues": ["callbacks"]}}
 CUSTOMER_PORT = free_port(socket.SOCK_DGRAM)
-
-# The customer's phone: answers the callback, talks three seconds and hangs up.
-CUSTOMER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="callback customer">
-  <recv request="INVITE" rrs="true"/>
-  <send><![CDATA[
-SIP/2.0 180 Ringing
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[service]@[local_ip]:[local_port]>
-Content-Length: 0
-]]></send>
-  <send retrans="500"><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[service]@[local_ip]:[local_port]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=customer 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-]]></send>
-  <recv request="ACK">
-    <action>
-      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="them"/>
-      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="us"/>
-    </action>
-  </recv>
-  <pause milliseconds="3000"/>
-  <send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From:[$us]
-To:[$them]
-[last_Call-ID:]
-CSeq: 1 BYE
-Contact: <sip:[service]@[local_ip]:[local_port]>
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-  <recv response="200"/>
-</scenario>
-"""
 
 
 @pytest.fixture(scope="module")
@@ -112,17 +56,11 @@ def acd(deployment: Deployment, passwords: dict[str, str]) -> Iterator[Switchboa
 
 
 def _customer(tmp_path: Path) -> subprocess.Popen[str]:
-    scenario = tmp_path / "customer.xml"
-    scenario.write_text(CUSTOMER)
-    command = [
-        "sipp", "-sf", str(scenario), "-m", "1", "-i", "127.0.0.1",
-        "-p", str(CUSTOMER_PORT), "-mp", str(free_media_ports()), "-nostdin",
-        "-timeout", "120", "-timeout_error", "-trace_err",
-        "-error_file", str(tmp_path / "customer-errors.log"),
-    ]  # fmt: skip
-    return subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path
+    """The customer's phone: answers the callback, talks three seconds and hangs up."""
+    process: subprocess.Popen[str] = outside_phone(
+        tmp_path, CUSTOMER_PORT, answer=True, talk_ms=3000
     )
+    return process
 
 
 def _entered(deployment: Deployment) -> int:
@@ -148,7 +86,7 @@ def test_a_callback_keeps_the_caller_s_place_in_line(
         two = Caller(tmp_path).wait(2).press("5").await_hangup(tmp_path / "two.xml", timeout=30)
         call("0404440002", two)
         wait_until(
-            lambda: queue_log(deployment, event="callback_requested"),
+            lambda: queue_log(deployment, event="callback_requested", queue="callbacks"),
             timeout=20,
             what="caller 2 to ask for a callback",
         )
@@ -175,13 +113,13 @@ def test_a_callback_keeps_the_caller_s_place_in_line(
     one, two_id, three = (
         e.contact_id for e in queue_log(deployment, event="entered", queue="callbacks")
     )
-    (requested,) = queue_log(deployment, event="callback_requested")
+    (requested,) = queue_log(deployment, event="callback_requested", queue="callbacks")
     assert requested.data["number"] == "0404440002"
     assert requested.data["position"] == 2
     assert requested.data["call"] == two_id
     answered = [e.contact_id for e in queue_log(deployment, event="answered", queue="callbacks")]
     assert answered == [one, requested.contact_id, three]  # 1, the callback for 2, then 3
-    (done,) = queue_log(deployment, event="callback_completed")
+    (done,) = queue_log(deployment, event="callback_completed", queue="callbacks")
     assert done.agent == "3701"
     assert done.data["outcome"] == "answered"
     assert done.data["talk_seconds"] >= 2.5
@@ -204,7 +142,7 @@ def test_a_callback_survives_a_crash_of_the_controller(
         asking = Caller(tmp_path).wait(2).press("5").await_hangup(tmp_path / "ask.xml", timeout=30)
         finished(sipp.start(str(asking), callers=[(number, "Caller")], dialled="764", calls=1))
         (requested,) = [
-            e for e in queue_log(deployment, event="callback_requested")
+            e for e in queue_log(deployment, event="callback_requested", queue="callbacks")
             if e.data["number"] == number
         ]  # fmt: skip
         acd.kill()  # no agent was free: the request waited only in the controller and the database
@@ -226,7 +164,7 @@ def test_a_callback_survives_a_crash_of_the_controller(
             customer.kill()
             customer.wait()
 
-    (restored,) = queue_log(deployment, event="callback_restored")
+    (restored,) = queue_log(deployment, event="callback_restored", queue="callbacks")
     assert restored.contact_id == requested.contact_id
     assert restored.data == {"number": number, "position": 1}
     assert done[0].agent == "3701"

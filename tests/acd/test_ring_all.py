@@ -4,6 +4,7 @@ answer takes the caller, and the others stop ringing and stay ready."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,14 +12,29 @@ from typing import Any
 import pytest
 
 from tests.acd.acd_setup import agent_states, events, finished, phones, provision, queue_log
-from tests.harness import ROOT, Deployment, Sipp, SwitchboardProcess, running, wait_until
+from tests.acd.outside_phone import outside_phone
+from tests.harness import (
+    ROOT,
+    Deployment,
+    Sipp,
+    SwitchboardProcess,
+    free_port,
+    running,
+    wait_until,
+)
 from tests.scenarios import Caller
 
 pytestmark = pytest.mark.usefixtures("no_channels_left")
 
 QUEUES: dict[str, dict[str, Any]] = {
-    "everyone": {"strategy": "ring_all", "wrapup_seconds": 1, "no_answer_seconds": 8},
+    "everyone": {
+        "strategy": "ring_all",
+        "wrapup_seconds": 1,
+        "no_answer_seconds": 8,
+        "callback_key": "5",
+    },
 }
+CUSTOMER = free_port(socket.SOCK_DGRAM)  # the phone of a caller asking to be called back
 AGENTS: dict[str, dict[str, Any]] = {
     "3501": {"queues": ["everyone"]},
     "3502": {"queues": ["everyone"]},
@@ -35,8 +51,11 @@ def passwords(deployment: Deployment) -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def acd(deployment: Deployment, passwords: dict[str, str]) -> Iterator[SwitchboardProcess]:
-    flows = str(ROOT / "tests" / "flows")
-    env = {"SWITCHBOARD_CALLS__HANDLER": "flows", "SWITCHBOARD_IVR__FLOWS_DIR": flows}
+    env = {
+        "SWITCHBOARD_CALLS__HANDLER": "flows",
+        "SWITCHBOARD_IVR__FLOWS_DIR": str(ROOT / "tests" / "flows"),
+        "SWITCHBOARD_CALLS__CALLBACK_DIAL": f"PJSIP/trunk/sip:{{number}}@127.0.0.1:{CUSTOMER}",
+    }
     with running(deployment, **env) as process:
         yield process
 
@@ -86,3 +105,46 @@ def test_every_ready_agent_rings_and_the_first_to_answer_takes_the_call(
     finally:
         for phone in started:
             phone.stop()
+
+
+def test_a_callback_in_a_ring_all_queue_rings_every_ready_agent(
+    deployment: Deployment, acd: SwitchboardProcess, sipp: Sipp, tmp_path: Path, passwords: dict
+) -> None:
+    for extension in AGENTS:  # their phones signed off at the end of the test before
+        wait_until(
+            lambda ext=extension: agent_states(deployment, ext)[-1:] == ["logged_out"],
+            timeout=40,
+            what=f"agent {extension} to be logged out",
+        )
+    customer = outside_phone(tmp_path, CUSTOMER, answer=True, talk_ms=3000)
+    started = []
+    try:
+        asking = Caller(tmp_path).wait(2).press("5").await_hangup(tmp_path / "ask.xml", timeout=30)
+        finished(
+            sipp.start(str(asking), callers=[("0403330002", "Caller")], dialled="763", calls=1)
+        )
+        (requested,) = queue_log(deployment, event="callback_requested", queue="everyone")
+        # 3501 is ready first and rings alone without answering; by the next round 3502
+        # is ready too, and both ring for the callback
+        started = phones(
+            deployment, tmp_path, passwords, ("3501", False), ("3502", True), talk=(6, 6)
+        )
+        finished(customer)  # called back, talked three seconds, hung up
+        done = wait_until(
+            lambda: queue_log(deployment, event="callback_completed", queue="everyone"),
+            timeout=20,
+            what="the callback to complete",
+        )
+    finally:
+        for phone in started:
+            phone.stop()
+        if customer.poll() is None:
+            customer.kill()
+            customer.wait()
+    assert done[0].agent == "3502" and done[0].data["outcome"] == "answered"
+    offered = queue_log(deployment, event="offered", contact_id=requested.contact_id)
+    assert all(o.data["ring_all"] is True for o in offered)
+    assert {o.agent for o in offered} == {"3501", "3502"}
+    assert sorted(o.agent for o in offered[-2:]) == ["3501", "3502"]
+    reasons = [e.data["reason"] for e in queue_log(deployment, event="agent_state", agent="3501")]
+    assert "no_answer" not in reasons
