@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from channels.broadcast import Broadcasts
 from switchboard.cli.common import clear_errors, fail, say, settings
 from switchboard.db import Database
 from ticketing.errors import TicketingError
+
+if TYPE_CHECKING:
+    from channels.broadcast import Broadcasts
 
 T = TypeVar("T")
 app = typer.Typer(help="Customer channels: broadcast subscriptions.", no_args_is_help=True)
 
 
 async def _with(action: Callable[[Broadcasts], Awaitable[T]]) -> T:
+    from channels.broadcast import Broadcasts  # heavy: imported by the commands that use it
+
     config = settings()
     db = Database(config.effective_database_url)
     try:

@@ -11,7 +11,7 @@ import csv
 import getpass
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
@@ -22,7 +22,6 @@ from switchboard.secrets import load_or_create_secrets
 from ticketing.access.roles import Principal, Role
 from ticketing.catalog.importer import parse_categories
 from ticketing.errors import TicketingError
-from ticketing.services import Ticketing, configured_ticketing
 from ticketing.streets import StreetRow, parse_streets_csv
 
 app = typer.Typer(
@@ -45,6 +44,9 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(rules_app, name="rules")
 app.add_typer(streets_app, name="streets")
 
+if TYPE_CHECKING:
+    from ticketing.services import Ticketing
+
 T = TypeVar("T")
 
 
@@ -60,6 +62,8 @@ def _run(work: Callable[[Ticketing, Principal], Awaitable[T]]) -> T:
         db = Database(current.effective_database_url)
         try:
             await db.check()
+            from ticketing.services import configured_ticketing  # heavy: only when used
+
             services = configured_ticketing(
                 current, load_or_create_secrets(current.state_dir), db, LocalBus()
             )
