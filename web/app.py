@@ -17,6 +17,7 @@ from web.routes import (
     calls,
     catalog,
     channels_chat,
+    channels_files,
     channels_forms,
     channels_messages,
     channels_messaging,
@@ -28,6 +29,7 @@ from web.routes import (
     health,
     knowledge,
     sla,
+    softphone,
     streets,
     thread,
     tickets,
@@ -56,9 +58,11 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         channels_chat,
         channels_forms,
         channels_messaging,
+        channels_files,
         channels_unsubscribe,
         agents,
         knowledge,
+        softphone,
     )
 )
 
