@@ -137,13 +137,8 @@ class KnowledgeService:
                 category_id=article.category_id,
             )
             data = await _checked_article(session, replace(current, **changes))
-            await _claim(session, KbArticle, article, version)
-            for name, value in _article_fields(data).items():
-                setattr(article, name, value)
-            article.updated_at = utcnow()
-            session.add(article)
-            audit(session, actor, "kb.article.update", "kb_article", article_id,
-                  before=before, after=article_snapshot(article))  # fmt: skip
+            fields = _article_fields(data)
+            await _change(session, actor, article, version, fields, "kb_article", before)
             return article
 
     async def delete_article(self, actor: Principal, article_id: int) -> None:
@@ -178,13 +173,7 @@ class KnowledgeService:
                 article_id=faq.article_id,
             )
             data = await _checked_faq(session, replace(current, **changes))
-            await _claim(session, KbFaq, faq, version)
-            for name, value in _faq_fields(data).items():
-                setattr(faq, name, value)
-            faq.updated_at = utcnow()
-            session.add(faq)
-            audit(session, actor, "kb.faq.update", "kb_faq", faq_id,
-                  before=before, after=article_snapshot(faq))  # fmt: skip
+            await _change(session, actor, faq, version, _faq_fields(data), "kb_faq", before)
             return faq
 
     async def delete_faq(self, actor: Principal, faq_id: int) -> None:
@@ -238,6 +227,25 @@ async def _claim(session: AsyncSession, model: type[Row], row: Row, seen: int) -
             f"it was changed by someone else (version {row.version}, you sent {seen}): reload"
         )
     row.version = seen + 1
+
+
+async def _change(
+    session: AsyncSession,
+    actor: Principal,
+    row: Row,
+    seen: int,
+    fields: dict[str, Any],
+    entity: str,
+    before: dict[str, Any],
+) -> None:
+    """Write checked ``fields`` onto ``row`` at the next version, with its audit entry."""
+    await _claim(session, type(row), row, seen)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.updated_at = utcnow()
+    session.add(row)
+    action = f"{entity.replace('_', '.')}.update"  # kb_article -> kb.article.update
+    audit(session, actor, action, entity, row.id, before=before, after=article_snapshot(row))
 
 
 def _language(language: str) -> str:

@@ -142,6 +142,28 @@ def _caller_waits_for_bye(sipp: Sipp, tmp_path: Path, number: str) -> Any:
     return sipp.start(str(scenario), callers=[(number, "Caller")], dialled=DIALLED, calls=1)
 
 
+def _answered_by_3601(
+    deployment: Deployment, sipp: Sipp, tmp_path: Path, number: str
+) -> tuple[Any, str]:
+    """A caller who stays until hung up on, answered by agent 3601: (SIPp, channel id)."""
+    caller = _caller_waits_for_bye(sipp, tmp_path, number)
+    call = wait_until(
+        lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
+    )
+    return caller, str(call["channel_id"])
+
+
+def _until_completed(deployment: Deployment, channel: str, agent: str) -> None:
+    wait_until(
+        lambda: (
+            ("completed", agent)
+            in [(e.event, e.agent) for e in queue_log(deployment, contact_id=channel)]
+        ),
+        timeout=15,
+        what=f"the call to complete with agent {agent}",
+    )
+
+
 def _on_call(deployment: Deployment, extension: str) -> dict[str, Any] | None:
     call = _agent(deployment, extension)["call"]
     return call if call else None
@@ -197,12 +219,8 @@ def test_hold_mute_and_hang_up_from_the_api(
     agent_phones: None,
     tokens: dict[str, str],
 ) -> None:
-    caller = _caller_waits_for_bye(sipp, tmp_path, "0401120001")
-    call = wait_until(
-        lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
-    )
-    channel = call["channel_id"]
-    assert call["caller_number"] == "0401120001"
+    caller, channel = _answered_by_3601(deployment, sipp, tmp_path, "0401120001")
+    assert _agent(deployment, "3601")["call"]["caller_number"] == "0401120001"
     assert [channel in chans for chans in _bridged_channels(deployment, channel)] == [True]
     with _client(deployment, tokens["3601"]) as me:
         held = me.post("/api/agents/3601/call/hold")
@@ -257,11 +275,7 @@ def test_a_blind_transfer_to_a_queue_reaches_an_agent_there(
     agent_phones: None,
     tokens: dict[str, str],
 ) -> None:
-    caller = _caller_waits_for_bye(sipp, tmp_path, "0401120002")
-    call = wait_until(
-        lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
-    )
-    channel = call["channel_id"]
+    caller, channel = _answered_by_3601(deployment, sipp, tmp_path, "0401120002")
     with _client(deployment, tokens["3601"]) as me:
         nowhere = me.post("/api/agents/3601/call/transfer-to-queue", json={"queue": "nowhere"})
         assert nowhere.status_code == 422
@@ -276,14 +290,7 @@ def test_a_blind_transfer_to_a_queue_reaches_an_agent_there(
     with _client(deployment, tokens["3602"]) as them:
         assert them.post("/api/agents/3602/call/hangup").status_code == 200
     finished(caller)
-    wait_until(
-        lambda: (
-            ("completed", "3602")
-            in [(e.event, e.agent) for e in queue_log(deployment, contact_id=channel)]
-        ),
-        timeout=15,
-        what="the transferred call to complete",
-    )
+    _until_completed(deployment, channel, "3602")
     log = [(e.queue, e.event, e.agent) for e in queue_log(deployment, contact_id=channel)]
     assert log == [
         ("ctl", "entered", ""),
@@ -309,11 +316,7 @@ def test_a_blind_transfer_to_a_named_agent_rings_only_them(
     agent_phones: None,
     tokens: dict[str, str],
 ) -> None:
-    caller = _caller_waits_for_bye(sipp, tmp_path, "0401120009")
-    call = wait_until(
-        lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
-    )
-    channel = call["channel_id"]
+    caller, channel = _answered_by_3601(deployment, sipp, tmp_path, "0401120009")
     with _client(deployment, tokens["3601"]) as me:
         unknown = me.post("/api/agents/3601/call/transfer-to-agent", json={"extension": "3999"})
         assert unknown.status_code == 422
@@ -332,14 +335,7 @@ def test_a_blind_transfer_to_a_named_agent_rings_only_them(
     with _client(deployment, tokens["3603"]) as them:
         assert them.post("/api/agents/3603/call/hangup").status_code == 200
     finished(caller)
-    wait_until(
-        lambda: (
-            ("completed", "3603")
-            in [(e.event, e.agent) for e in queue_log(deployment, contact_id=channel)]
-        ),
-        timeout=15,
-        what="the transferred call to complete",
-    )
+    _until_completed(deployment, channel, "3603")
     log = [(e.event, e.agent) for e in queue_log(deployment, contact_id=channel)]
     assert log == [
         ("entered", ""),
@@ -365,11 +361,7 @@ def test_a_supervisor_listens_through_a_snoop_and_then_barges_in(
     agent_phones: None,
     tokens: dict[str, str],
 ) -> None:
-    caller = _caller_waits_for_bye(sipp, tmp_path, "0401120003")
-    call = wait_until(
-        lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
-    )
-    channel = call["channel_id"]
+    caller, channel = _answered_by_3601(deployment, sipp, tmp_path, "0401120003")
     with _client(deployment, tokens["3601"]) as agent:
         refused = agent.post("/api/agents/3601/call/listen", json={})
         assert refused.status_code == 403
@@ -437,11 +429,7 @@ def test_an_agent_adds_another_agent_and_a_number_to_a_conference(
     tokens: dict[str, str],
 ) -> None:
     outside = outside_phone(tmp_path, OUTSIDE, answer=True)  # stays until the call ends
-    caller = _caller_waits_for_bye(sipp, tmp_path, "0401120004")
-    call = wait_until(
-        lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
-    )
-    channel = call["channel_id"]
+    caller, channel = _answered_by_3601(deployment, sipp, tmp_path, "0401120004")
 
     def parties(count: int) -> bool:
         return any(
@@ -539,11 +527,7 @@ def test_a_blind_transfer_to_a_number_connects_the_caller_and_frees_the_agent(
     tokens: dict[str, str],
 ) -> None:
     outside = outside_phone(tmp_path, OUTSIDE, answer=True, talk_ms=3000)
-    caller = _caller_waits_for_bye(sipp, tmp_path, "0401120006")
-    call = wait_until(
-        lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
-    )
-    channel = call["channel_id"]
+    caller, channel = _answered_by_3601(deployment, sipp, tmp_path, "0401120006")
     with _client(deployment, tokens["3601"]) as me:
         bad = me.post("/api/agents/3601/call/transfer", json={"number": "call me"})
         assert bad.status_code == 422
@@ -582,11 +566,7 @@ def test_attended_transfers_fail_back_cancel_and_complete(
     agent_phones: None,
     tokens: dict[str, str],
 ) -> None:
-    caller = _caller_waits_for_bye(sipp, tmp_path, "0401120007")
-    call = wait_until(
-        lambda: _on_call(deployment, "3601"), timeout=20, what="agent 3601 on the call"
-    )
-    channel = call["channel_id"]
+    caller, channel = _answered_by_3601(deployment, sipp, tmp_path, "0401120007")
 
     def with_agent() -> bool:
         return any(
