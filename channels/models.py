@@ -125,3 +125,14 @@ class ChatConversation(SQLModel, table=True):
     conversation: str = Field(primary_key=True, max_length=64)
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
+
+
+class ChatPresenceLease(SQLModel, table=True):
+    """An agent who said at the desk that they take chats, until the lease runs out
+    (renewed by the desk while it is open). Kept in the database, so every web process
+    gives visitors the same answer."""
+
+    __tablename__ = "chat_presence"
+
+    user_id: int = Field(primary_key=True, foreign_key="users.id")
+    until: datetime = Field(sa_type=UtcDateTime, index=True)

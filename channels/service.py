@@ -70,6 +70,9 @@ class Channels:
         ]
         if self.imap is not None:
             tasks.append(asyncio.create_task(self.imap.run(), name="channels-imap"))
+        if self.chat is not None:  # open widgets hear when agents come and go
+            feed = self.chat.presence_feed.run()
+            tasks.append(asyncio.create_task(feed, name="chat-presence"))
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
@@ -114,7 +117,7 @@ def build_channels(
             raise ValueError("web chat needs a secret to sign its conversation tokens")
         chat_adapter = ChatAdapter(chat_secret)
         adapters["chat"] = chat_adapter
-        chat = ChatService(db, inbox, chat_adapter, bus)
+        chat = ChatService(db, inbox, chat_adapter, bus, settings.chat.presence_lease_seconds)
     if settings.email.enabled:
         email = settings.email
         key = signing_key or chat_secret

@@ -36,6 +36,9 @@ class EmailSettings(BaseModel):
 class ChatSettings(BaseModel):
     enabled: bool = Field(False, description="Serve the web chat widget and its websocket")
     title: str = Field("Chat with us", description="The widget's heading")
+    presence_lease_seconds: float = Field(
+        120.0, ge=1, description="How long an agent's 'available for chat' lasts unrenewed"
+    )
 
 
 class FormSettings(BaseModel):

@@ -12,11 +12,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy.engine import make_url
 
 from tests.harness import Deployment, Sipp, SwitchboardProcess, running
 
 TEST_DATABASE = os.environ.get("SWITCHBOARD_TEST_DATABASE", "sqlite")
+REDIS_URL = os.environ.get("SWITCHBOARD_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis server that carries events between processes (scripts/test starts one)."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        pytest.fail(
+            f"the event-bus tests need Redis at {REDIS_URL} (scripts/test starts it): {exc}"
+        )
+    return REDIS_URL
 
 
 def _postgres_admin_url() -> str:

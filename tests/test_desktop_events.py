@@ -5,7 +5,6 @@ calls the other process handles."""
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,11 +15,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from agent_bridge.desktop_feed import allowed_patterns
+from tests.conftest import REDIS_URL
 from tests.harness import Deployment, Sipp, SwitchboardProcess, wait_until
 from ticketing.access.roles import Principal, Role
 from ticketing.errors import Forbidden, InvalidInput
-
-REDIS_URL = os.environ.get("SWITCHBOARD_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -17,19 +16,6 @@ import redis
 from switchboard.bus import BusEvent, BusUnavailable, EventBus, LocalBus, make_bus
 from switchboard.redis_bus import RedisBus
 from tests.harness import Deployment, Sipp, running, wait_until
-
-REDIS_URL = os.environ.get("SWITCHBOARD_TEST_REDIS", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture
-def redis_url() -> str:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
-    except redis.RedisError as exc:
-        pytest.fail(
-            f"the event-bus tests need Redis at {REDIS_URL} (scripts/test starts it): {exc}"
-        )
-    return REDIS_URL
 
 
 @pytest.fixture(params=["local", "redis"])

@@ -4,9 +4,11 @@ It answers from the public knowledge base in the visitor's language (the best ar
 title, an excerpt and a link, or an FAQ answer) when the match is good enough; registers
 a request step by step (category, address completed from the street registry, description,
 an optional photo) and gives its number; tells the status of a request by its number only
-when the request is the visitor's own; and hands over to a person when asked, or after
-two questions it could not answer, with the conversation so far on the ticket. With no
-agent available it asks the visitor to leave a message instead.
+when the request is the visitor's own (the status alone: the pre-chat email is not
+verified, so nothing of the request's contents is told); and hands over to a person when
+asked, or after two questions it could not answer, with the conversation so far on the
+ticket. With no agent available it asks the visitor to leave a message instead, and hands
+over after all when an agent has come back by the visitor's next message.
 
 A conversation's state (``Conversation``: mode, the request's step and answers, language,
 transcript, answers by client id) is kept in the database and read for each message, so
@@ -140,6 +142,8 @@ class ChatBot:
     # --- what a message means -----------------------------------------------------------
     async def _answer(self, visitor: Visitor, state: Conversation, text: str) -> list[BotReply]:
         if state.mode == "message":
+            if await self.presence.available():  # an agent came back: a person takes it
+                return [await self._handover(visitor, state)]
             state.transcript.pop()  # leave_message records it
             state.filed += 1
             number = await self._leave_message(visitor, state, text, f"bot-{state.filed}")
@@ -193,12 +197,12 @@ class ChatBot:
         if ticket is None:  # missing or someone else's: the same answer
             return BotReply(say("status_unknown", state.language, number=number))
         status = status_text(ticket.status.value, state.language)
-        text = say("status", state.language, number=number, subject=ticket.subject, status=status)
-        return BotReply(text, ticket=number)
+        # The status only, never the contents: the pre-chat email is not verified.
+        return BotReply(say("status", state.language, number=number, status=status), ticket=number)
 
     async def _handover(self, visitor: Visitor, state: Conversation) -> BotReply:
         state.failures = 0
-        if not self.presence.available():
+        if not await self.presence.available():
             state.mode = "message"
             return BotReply(say("no_agent", state.language), offline=True)
         state.filed += 1

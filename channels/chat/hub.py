@@ -42,3 +42,10 @@ class ChatHub:
                 log.info("chat socket of %s went away", conversation)
                 self.leave(conversation, socket)
         return delivered
+
+    async def broadcast(self, data: dict[str, Any]) -> int:
+        """Send to every open socket of every conversation; how many took it."""
+        delivered = 0
+        for conversation in list(self._sockets):
+            delivered += await self.push(conversation, data)
+        return delivered

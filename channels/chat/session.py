@@ -24,7 +24,7 @@ from channels.adapter import Inbound, InboundAttachment
 from channels.chat.adapter import CHANNEL, ChatAdapter, Visitor
 from channels.chat.filing import ChatFiler, NewChatTicket
 from channels.chat.hub import Socket
-from channels.chat.presence import ChatPresence, DeskPresence
+from channels.chat.presence import LEASE_SECONDS, ChatPresence, DeskPresence, PresenceFeed
 from channels.chat.texts import language_of
 from channels.file_replies import FileReplies
 from channels.inbox import Inbox
@@ -56,15 +56,25 @@ class ChatError(ValueError):
 
 
 class ChatService:
-    def __init__(self, db: Database, inbox: Inbox, adapter: ChatAdapter, bus: EventBus) -> None:
+    def __init__(
+        self,
+        db: Database,
+        inbox: Inbox,
+        adapter: ChatAdapter,
+        bus: EventBus,
+        presence_lease: float = LEASE_SECONDS,
+    ) -> None:
         self.db = db
         self.inbox = inbox
         self.adapter = adapter
         self.bus = bus
         self.filer = ChatFiler(db, inbox.store, bus)
         self.file_replies = FileReplies(db, inbox.store, {CHANNEL: ""})
-        self.desk_presence = DeskPresence()  # what agents set through the API
+        self.desk_presence = DeskPresence(db, bus, presence_lease)  # set at the desk
         self.presence: ChatPresence = self.desk_presence
+        self.presence_feed = PresenceFeed(
+            lambda: self.presence, self.desk_presence, adapter.hub, bus
+        )
         self.bot: ChatBot | None = None
         self._languages: dict[str, str] = {}
 
@@ -84,8 +94,8 @@ class ChatService:
     def language(self, visitor: Visitor) -> str:
         return self._languages.get(visitor.conversation, language_of(None))
 
-    def agents_available(self) -> bool:
-        return self.presence.available()
+    async def agents_available(self) -> bool:
+        return await self.presence.available()
 
     async def greeting(self, visitor: Visitor) -> BotReply | None:
         """The bot's hello for a conversation it is (still) handling."""

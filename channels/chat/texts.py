@@ -106,10 +106,10 @@ TEXT: dict[str, dict[str, str]] = {
         "uk": "Дякуємо. Ваше звернення зареєстровано; його номер {number}.",
     },
     "status": {
-        "en": "Request {number} ({subject}) is {status}.",
-        "fi": "Pyynnön {number} ({subject}) tila: {status}.",
-        "sv": "Ärende {number} ({subject}) är {status}.",
-        "uk": "Звернення {number} ({subject}): {status}.",
+        "en": "Request {number} is {status}.",
+        "fi": "Pyynnön {number} tila: {status}.",
+        "sv": "Ärende {number} är {status}.",
+        "uk": "Звернення {number}: {status}.",
     },
     "status_unknown": {
         "en": "I found no request {number} of yours.",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from channels.chat.session import ChatService
 from channels.service import Channels, build_channels
 from channels.settings import ChannelSettings, EmailSettings
 from tests.ticketing.conftest import (  # noqa: F401  (fixtures)
@@ -100,3 +102,16 @@ async def channels(desk: Desk, sink: SmtpSink) -> AsyncIterator[Channels]:  # no
         yield built
     finally:
         await built.smtp.close()
+
+
+@asynccontextmanager
+async def presence_feed(chat: ChatService | None) -> AsyncIterator[None]:
+    """The chat's presence feed running, as ``Channels.run_workers`` runs it: open widgets
+    hear when agents come and go."""
+    assert chat is not None
+    task = asyncio.create_task(chat.presence_feed.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -13,6 +13,7 @@ import websockets
 
 from channels.service import Channels, build_channels
 from channels.settings import ChannelSettings, ChatSettings
+from tests.channels.conftest import presence_feed
 from tests.channels.providers import serving
 from tests.ticketing.conftest import Desk
 from web.app import create_app
@@ -31,7 +32,7 @@ async def chat(desk: Desk) -> AsyncIterator[Chat]:
         settings, desk.db, desk.bus, desk.services.attachments.store, chat_secret="chat-secret"
     )
     app = create_app(dataclasses.replace(desk.app.state.context, channels=channels))
-    async with serving(app) as port:
+    async with serving(app) as port, presence_feed(channels.chat):
         yield Chat(channels, f"ws://127.0.0.1:{port}")
 
 
@@ -121,7 +122,9 @@ async def test_the_widget_in_a_real_browser_chats_and_resumes_after_reload(
         )
 
     assert chat.channels.chat is not None
-    chat.channels.chat.desk_presence.set(1, True)  # an agent is at the desk: chat, not a message
+    agent, _ = await desk.user("agent")
+    presence = chat.channels.chat.desk_presence
+    await presence.set(agent["id"], True)  # an agent is at the desk: chat, not a message
     async with serving(site) as port, browser_page(f"http://127.0.0.1:{port}/") as page:
         await page.until("document.querySelector('.sb-prechat') !== null")
         await page.js(
@@ -159,3 +162,15 @@ async def test_the_widget_in_a_real_browser_chats_and_resumes_after_reload(
         assert shown == ["sb-visitor:My meter is broken", "sb-agent:We will replace it tomorrow."]
         status = await page.js("document.querySelector('.sb-status').textContent")
         assert status == f"Request {threaded.ticket_number}"
+
+        # The agent leaves the desk: the open widget turns to "leave a message" at once,
+        # and back to chat when they return.
+        await page.until("document.querySelector('.sb-leave').hidden")
+        await presence.set(agent["id"], False)
+        await page.until("!document.querySelector('.sb-leave').hidden")
+        label = await page.js(
+            "document.querySelector('.sb-compose textarea').getAttribute('aria-label')"
+        )
+        assert label == "Your message"
+        await presence.set(agent["id"], True)
+        await page.until("document.querySelector('.sb-leave').hidden")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,6 +24,9 @@ from channels.service import Channels, build_channels
 from channels.settings import ChannelSettings, ChatSettings
 from knowledge.service import KnowledgeService
 from pbx.acd.routing import AgentSpec, Router
+from switchboard.bus import EventBus
+from switchboard.redis_bus import RedisBus
+from tests.channels.conftest import presence_feed
 from tests.channels.providers import serving
 from tests.ticketing.conftest import PNG_HEADER, Desk
 from ticketing.access.roles import SYSTEM
@@ -49,12 +53,16 @@ class Bot:
         return websockets.connect(f"{self.url}/api/channels/chat/ws", max_size=None)
 
 
-def chatbot_app(desk: Desk) -> tuple[Channels, FastAPI]:
+def chatbot_app(desk: Desk, bus: EventBus | None = None) -> tuple[Channels, FastAPI]:
     """The web app with web chat and the chatbot, built (as ``switchboard web`` builds
-    it) from the settings and the database alone."""
+    it) from the settings, the database and the event bus alone."""
     settings = ChannelSettings(chat=ChatSettings(enabled=True))
     channels = build_channels(
-        settings, desk.db, desk.bus, desk.services.attachments.store, chat_secret="chat-secret"
+        settings,
+        desk.db,
+        bus or desk.bus,
+        desk.services.attachments.store,
+        chat_secret="chat-secret",
     )
     assert channels.chat is not None
     enable_chatbot(channels.chat, KnowledgeService(desk.db), desk.services.streets)
@@ -64,7 +72,7 @@ def chatbot_app(desk: Desk) -> tuple[Channels, FastAPI]:
 @pytest.fixture
 async def bot(desk: Desk) -> AsyncIterator[Bot]:
     channels, app = chatbot_app(desk)
-    async with serving(app) as port:
+    async with serving(app) as port, presence_feed(channels.chat):
         yield Bot(channels, f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}")
 
 
@@ -233,6 +241,85 @@ async def test_without_an_agent_the_visitor_leaves_a_message_and_gets_its_number
     assert sorted(t["number"] for t in tickets) == sorted({number, left["ticket"]})
 
 
+async def test_a_visitor_asked_to_leave_a_message_is_handed_over_when_an_agent_comes_back(
+    desk: Desk, bot: Bot
+) -> None:
+    async with bot.socket() as socket:
+        await hello(socket, "Liisa", "liisa@example.fi")
+        offline = await ask(socket, "agent please", "l1")
+        assert offline["offline"] is True
+        agent = await available_agent(desk, bot)
+        assert await frame(socket) == {"type": "agents", "available": True}
+        handed = await ask(socket, "Are you there now?", "l2")
+        number = handed["ticket"]
+        assert handed["text"].startswith("I am passing you to an agent")
+        # No message was left: the agent has the conversation on the ticket.
+        [transcript] = [
+            e["body"]
+            for e in (await desk.system.get(f"/api/tickets/{number}/entries")).json()
+            if e["kind"] == "chat"
+        ]
+        assert "Visitor: agent please" in transcript and "Visitor: Are you there now?" in transcript
+        gone = await agent.put("/api/channels/chat/presence", json={"available": False})
+        assert gone.json() == {"available": False, "users": []}
+        assert await frame(socket) == {"type": "agents", "available": False}
+
+
+async def test_an_unrenewed_presence_lapses_and_open_widgets_are_told(desk: Desk) -> None:
+    settings = ChannelSettings(chat=ChatSettings(enabled=True, presence_lease_seconds=1))
+    channels = build_channels(
+        settings, desk.db, desk.bus, desk.services.attachments.store, chat_secret="chat-secret"
+    )
+    assert channels.chat is not None
+    user, _ = await desk.user("agent")
+    app = create_app(dataclasses.replace(desk.app.state.context, channels=channels))
+    async with serving(app) as port, presence_feed(channels.chat):
+        url = f"ws://127.0.0.1:{port}/api/channels/chat/ws"
+        async with websockets.connect(url) as socket:
+            await socket.send(json.dumps({"type": "hello", "name": "Per", "email": "per@ex.se"}))
+            assert (await frame(socket))["agents"] is False
+            await channels.chat.desk_presence.set(user["id"], True)
+            assert await frame(socket) == {"type": "agents", "available": True}
+            # The desk closed without saying so: the lease runs out on its own.
+            assert await frame(socket) == {"type": "agents", "available": False}
+            assert await channels.chat.desk_presence.agents() == []
+
+
+async def test_presence_set_in_one_web_process_reaches_visitors_of_another(
+    desk: Desk, redis_url: str
+) -> None:
+    prefix = f"test-{uuid.uuid4().hex}:"
+    buses = [RedisBus(redis_url, prefix=prefix), RedisBus(redis_url, prefix=prefix)]
+    (_, desk_app), (visitors, visitor_app) = (chatbot_app(desk, bus) for bus in buses)
+    try:
+        async with (
+            serving(desk_app) as desk_port,
+            serving(visitor_app) as visitor_port,
+            presence_feed(visitors.chat),
+        ):
+            url = f"ws://127.0.0.1:{visitor_port}/api/channels/chat/ws"
+            async with websockets.connect(url) as socket:
+                ready = await hello(socket, "Taras", "taras@example.ua", "uk")
+                assert ready["agents"] is False
+                user, token = await desk.user("agent")
+                agent = httpx.AsyncClient(
+                    base_url=f"http://127.0.0.1:{desk_port}", headers=dict(token.headers)
+                )
+                desk.clients.append(agent)
+                said = await agent.put("/api/channels/chat/presence", json={"available": True})
+                assert said.json() == {"available": True, "users": [user["id"]]}
+                assert await frame(socket) == {"type": "agents", "available": True}
+            seen = httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{visitor_port}", headers=dict(token.headers)
+            )
+            desk.clients.append(seen)
+            listed = await seen.get("/api/channels/chat/presence")
+            assert listed.json() == {"available": True, "users": [user["id"]]}
+    finally:
+        for bus in buses:
+            await bus.close()
+
+
 async def test_registering_a_request_with_category_address_and_photo(desk: Desk, bot: Bot) -> None:
     water = await desk.system.post("/api/categories", json={"code": "WATER", "name": "Water"})
     await desk.system.post("/api/categories", json={"code": "ROADS", "name": "Roads"})
@@ -287,7 +374,7 @@ async def test_status_is_told_only_to_the_owner_of_the_request(desk: Desk, bot: 
         filed = await ask(socket, "My bin was not emptied", "a2")
         number = filed["ticket"]
         told = await ask(socket, f"What is the status of {number}?", "a3")
-        assert told["text"] == f"Request {number} (My bin was not emptied) is new."
+        assert told["text"] == f"Request {number} is new."
     async with bot.socket() as socket:
         await hello(socket, "Eve", "eve@example.org", "uk")
         refused = await ask(socket, f"Статус {number}", "e1")
@@ -361,15 +448,15 @@ async def test_files_are_checked_stored_on_the_entry_and_sent_back(
         ]
 
 
-def test_acd_agents_count_when_ready_with_chat_capacity_left() -> None:
+async def test_acd_agents_count_when_ready_with_chat_capacity_left() -> None:
     router = Router(agents=[AgentSpec("201", capacity={"voice": 1, "chat": 2}), AgentSpec("202")])
     presence = AcdPresence(lambda: router.agents.values())
-    assert presence.available() is False
+    assert await presence.available() is False
     router.login("202", 0.0)
     router.ready("202", 0.0)  # ready, but takes no chats
-    assert presence.available() is False
+    assert await presence.available() is False
     router.login("201", 0.0)
     router.ready("201", 0.0)
-    assert presence.available() is True
+    assert await presence.available() is True
     router.agents["201"].load["chat"] = 2  # two chats already
-    assert presence.available() is False
+    assert await presence.available() is False

@@ -91,17 +91,22 @@ async def send_chat_file(
 async def chat_presence(context: Context, _actor: ChatAgent) -> PresenceOut:
     """Whether visitors can reach an agent now, and who said they are available."""
     chat = _chat(context)
-    return PresenceOut(available=chat.agents_available(), users=chat.desk_presence.agents())
+    return PresenceOut(
+        available=await chat.agents_available(), users=await chat.desk_presence.agents()
+    )
 
 
 @router.put("/api/channels/chat/presence")
 async def set_chat_presence(body: PresenceIn, context: Context, actor: ChatAgent) -> PresenceOut:
-    """An agent is available for chat (renew within two minutes) or not any more."""
+    """An agent is available for chat (renewed before `chat.presence_lease_seconds`,
+    two minutes by default, run out) or not any more. Open widgets are told."""
     if actor.user_id is None:
         raise InvalidInput("presence is for signed-in agents: use a user's token")
     chat = _chat(context)
-    chat.desk_presence.set(actor.user_id, body.available)
-    return PresenceOut(available=chat.agents_available(), users=chat.desk_presence.agents())
+    await chat.desk_presence.set(actor.user_id, body.available)
+    return PresenceOut(
+        available=await chat.agents_available(), users=await chat.desk_presence.agents()
+    )
 
 
 @sockets.websocket("/api/channels/chat/ws")
@@ -174,7 +179,7 @@ async def _hello(websocket: WebSocket, chat: ChatService) -> Visitor | None:
             "name": visitor.name,
             "ticket": number,
             "history": history,
-            "agents": chat.agents_available(),
+            "agents": await chat.agents_available(),
             "bot": chat.bot is not None,
             "language": chat.language(visitor),
             "max_file_bytes": chat.inbox.store.max_bytes,

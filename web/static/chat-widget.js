@@ -13,27 +13,31 @@
       message: "Message", send: "Send", attach: "Attach a file", request: "Request",
       reconnecting: "Reconnecting...", leave: "No agent is available right now: leave a message and we will answer by email.",
       leaveLabel: "Your message", filed: "Thank you. Your request number is", tooBig: "The file is too large; the limit is",
-      bytes: "bytes", readMore: "Read the article" },
+      bytes: "bytes", readMore: "Read the article",
+      agentsBack: "An agent is available now: write and they will answer." },
     fi: { title: "Keskustele kanssamme", name: "Nimesi", email: "Sähköpostisi", start: "Aloita keskustelu",
       message: "Viesti", send: "Lähetä", attach: "Liitä tiedosto", request: "Pyyntö",
       reconnecting: "Yhdistetään uudelleen...", leave: "Yksikään asiakaspalvelija ei ole nyt tavoitettavissa: jätä viesti, niin vastaamme sähköpostilla.",
       leaveLabel: "Viestisi", filed: "Kiitos. Pyyntösi numero on", tooBig: "Tiedosto on liian suuri; raja on",
-      bytes: "tavua", readMore: "Lue artikkeli" },
+      bytes: "tavua", readMore: "Lue artikkeli",
+      agentsBack: "Asiakaspalvelija on nyt tavoitettavissa: kirjoita, niin hän vastaa." },
     sv: { title: "Chatta med oss", name: "Ditt namn", email: "Din e-post", start: "Starta chatten",
       message: "Meddelande", send: "Skicka", attach: "Bifoga en fil", request: "Ärende",
       reconnecting: "Ansluter igen...", leave: "Ingen handläggare är tillgänglig just nu: lämna ett meddelande så svarar vi per e-post.",
       leaveLabel: "Ditt meddelande", filed: "Tack. Ditt ärendenummer är", tooBig: "Filen är för stor; gränsen är",
-      bytes: "byte", readMore: "Läs artikeln" },
+      bytes: "byte", readMore: "Läs artikeln",
+      agentsBack: "En handläggare är tillgänglig nu: skriv så svarar hen." },
     uk: { title: "Напишіть нам", name: "Ваше ім'я", email: "Ваша електронна пошта", start: "Почати чат",
       message: "Повідомлення", send: "Надіслати", attach: "Додати файл", request: "Звернення",
       reconnecting: "Повторне з'єднання...", leave: "Зараз немає вільних операторів: залиште повідомлення, і ми відповімо електронною поштою.",
       leaveLabel: "Ваше повідомлення", filed: "Дякуємо. Номер вашого звернення", tooBig: "Файл завеликий; обмеження",
-      bytes: "байтів", readMore: "Читати статтю" }
+      bytes: "байтів", readMore: "Читати статтю",
+      agentsBack: "Оператор уже на зв'язку: напишіть, і він відповість." }
   };
   var language = (document.documentElement.lang || navigator.language || "en").slice(0, 2).toLowerCase();
   var t = TEXT[language] || TEXT.en;
   var socket = null, pending = {}, counter = 0, lastTyping = 0, retry = 500;
-  var maxFileBytes = 0, offline = false;
+  var maxFileBytes = 0, offline = false, withBot = false;
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -103,7 +107,8 @@
         frame.history.forEach(function (m) { show(m.from, m.text, "", m); });
         form.hidden = true; compose.hidden = false;
         status.textContent = frame.ticket ? t.request + " " + frame.ticket : "";
-        setOffline(!frame.agents && !frame.bot);
+        withBot = !!frame.bot;
+        setOffline(!frame.agents && !withBot);
       } else if (frame.type === "ack") {
         var item = pending[frame.id];
         if (item) { item.classList.remove("sb-sending"); delete pending[frame.id]; }
@@ -111,6 +116,12 @@
         show(frame.from === "bot" ? "bot" : "agent", frame.text, frame.id, frame);
         if (frame.ticket) status.textContent = t.request + " " + frame.ticket;
         if (frame.from === "bot") setOffline(!!frame.offline);
+      } else if (frame.type === "agents") {
+        // Agents came or went. Without a bot the widget switches between chat and
+        // leaving a message; with one, the bot decides, and a visitor it asked to leave
+        // a message hears that a person is back.
+        if (!withBot) setOffline(!frame.available);
+        else if (frame.available && offline) { setOffline(false); show("bot", t.agentsBack); }
       } else if (frame.type === "filed") {
         var left = pending[frame.id];
         if (left) { left.classList.remove("sb-sending"); delete pending[frame.id]; }
