@@ -25,6 +25,7 @@ from channels.adapter import ChannelAdapter, Outbound, SendError
 from channels.models import ChannelOutbox, MessageRef, OutboxStatus
 from switchboard.db import Database
 from switchboard.db_types import utcnow
+from switchboard.workers import keep_working
 from ticketing.models import ContactIdentity, EntryKind, Ticket, TicketEntry
 
 log = logging.getLogger(__name__)
@@ -58,11 +59,12 @@ class Outbox:
         self._seen_upto = 0  # entries below this (less a margin) were already looked at
 
     async def run(self, interval: float = 2.0) -> None:
-        while True:
-            await self.collect()
-            await self.send_due()
-            if not self.busy:  # after a full batch, go on at once
-                await asyncio.sleep(interval)
+        await keep_working(self._round, what="sending replies", every=interval)
+
+    async def _round(self) -> bool:
+        await self.collect()
+        await self.send_due()
+        return self.busy  # after a full batch, go on at once
 
     @property
     def busy(self) -> bool:

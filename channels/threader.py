@@ -10,7 +10,6 @@ repeats the work at most, never doubles it. The bus hears about it after the com
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections.abc import Mapping
@@ -28,6 +27,7 @@ from channels.parts import gather_parts
 from switchboard.bus import EventBus
 from switchboard.db import Database
 from switchboard.db_types import utcnow
+from switchboard.workers import keep_working
 from ticketing.access.roles import Principal, Role
 from ticketing.automation.events import emit
 from ticketing.catalog.models import Category
@@ -75,11 +75,9 @@ class Threader:
         self.adapters = adapters
 
     async def run(self, wake: asyncio.Event, interval: float = 5.0) -> None:
-        while True:
-            await self.thread_pending()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), interval)
-            wake.clear()
+        await keep_working(
+            self.thread_pending, what="threading messages", every=interval, wake=wake
+        )
 
     async def thread_pending(self, limit: int = 200) -> list[Threaded]:
         async with self.db.session() as session:

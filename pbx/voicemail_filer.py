@@ -10,7 +10,6 @@ worker thread and never blocks calls.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from sqlmodel import col, select
 from pbx.media.speech import SpeechUnavailable, VoskRecognizer
 from pbx.models import CallRecord, Voicemail, VoicemailStatus
 from switchboard.db import Database
+from switchboard.workers import keep_working
 from ticketing.attachments import AttachmentStore
 from ticketing.models import Attachment, EntryKind, TicketEntry
 
@@ -37,14 +37,9 @@ class VoicemailFiler:
 
     async def run(self, poll_seconds: float = 30) -> None:
         """File pending messages now, after every call that ends, and every so often."""
-        while True:
-            self.wake.clear()
-            try:
-                await self.file_pending()
-            except Exception:
-                log.exception("filing voicemail failed; will retry")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), poll_seconds)
+        await keep_working(
+            self.file_pending, what="filing voicemail", every=poll_seconds, wake=self.wake
+        )
 
     async def file_pending(self) -> int:
         async with self.db.session() as session:

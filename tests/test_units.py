@@ -1,13 +1,16 @@
-"""Pure logic without I/O: call states, phone numbers, settings."""
+"""Pure logic without I/O: call states, phone numbers, settings, the background-work loop."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
 import pytest
 
 from pbx.call_state import CallInput, CallState, IllegalTransition, next_state
 from switchboard.settings import Settings, async_database_url
+from switchboard.workers import keep_working
 from ticketing.phone import normalise_phone
 
 
@@ -69,3 +72,31 @@ def test_a_missing_config_file_is_named(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("SWITCHBOARD_CONFIG", str(tmp_path / "nope.toml"))
     with pytest.raises(FileNotFoundError, match=r"nope\.toml, which does not exist"):
         Settings()
+
+
+async def test_a_failed_round_of_background_work_is_logged_and_the_work_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rounds: list[str] = []
+    wake, failed = asyncio.Event(), asyncio.Event()
+    second = asyncio.get_running_loop().create_future()
+
+    async def work() -> bool:
+        rounds.append("round")
+        if len(rounds) == 1:
+            failed.set()
+            raise ConnectionError("database is away")
+        if len(rounds) == 2:
+            return True  # more waiting: the next round comes at once
+        second.set_result(None)
+        return False
+
+    with caplog.at_level(logging.ERROR, logger="switchboard.workers"):
+        worker = asyncio.create_task(keep_working(work, what="threading", every=3600, wake=wake))
+        await failed.wait()  # the worker runs on to its wait once we look again
+        wake.set()  # new work arrives: the worker is still there to take it
+        await asyncio.wait_for(second, 5)
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
+    assert rounds == ["round"] * 3
+    assert caplog.records[0].getMessage() == "threading failed; will retry"

@@ -7,7 +7,6 @@ failing job is retried with backoff and given up (recorded) after ``MAX_ATTEMPTS
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from switchboard.db import Database
 from switchboard.db_types import utcnow
+from switchboard.workers import keep_working
 from ticketing.sla.models import ScheduledJob
 
 log = logging.getLogger(__name__)
@@ -36,12 +36,7 @@ class Scheduler:
 
     async def run(self) -> None:
         """Poll until cancelled."""
-        while True:
-            try:
-                await self.run_due()
-            except Exception:  # the database may be briefly away; the next poll retries
-                log.exception("scheduler poll failed")
-            await asyncio.sleep(self.poll_seconds)
+        await keep_working(self.run_due, what="running scheduled jobs", every=self.poll_seconds)
 
     async def run_due(self, now: datetime | None = None, limit: int = 100) -> int:
         """Run every job due at ``now``; how many ran."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from channels.email.parse import MailRejected, parse_mail
 from channels.inbox import Inbox
 from channels.settings import EmailSettings
+from switchboard.workers import keep_working
 
 log = logging.getLogger(__name__)
 REFUSED_FLAG = "$SwitchboardRefused"
@@ -37,12 +38,13 @@ class ImapPoller:
         self.inbox = inbox
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.poll()
-            except (OSError, imaplib.IMAP4.error) as exc:
-                log.warning("IMAP poll of %s failed: %s", self.settings.imap_host, exc)
-            await asyncio.sleep(self.settings.imap_interval)
+        await keep_working(self._round, what="polling IMAP", every=self.settings.imap_interval)
+
+    async def _round(self) -> None:
+        try:
+            await self.poll()
+        except (OSError, imaplib.IMAP4.error) as exc:  # the server away: said briefly
+            log.warning("IMAP poll of %s failed: %s", self.settings.imap_host, exc)
 
     async def poll(self) -> PollResult:
         mailbox = await asyncio.to_thread(self._open)

@@ -8,7 +8,6 @@ filed by the next run.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from sqlmodel import col, select
 from pbx.acd.models import CallRecording
 from pbx.models import CallRecord
 from switchboard.db import Database
+from switchboard.workers import keep_working
 from ticketing.attachments import AttachmentStore
 from ticketing.models import Attachment, EntryKind, TicketEntry
 
@@ -36,14 +36,9 @@ class RecordingFiler:
 
     async def run(self, poll_seconds: float = 30) -> None:
         """File pending recordings now, after every call that ends, and every so often."""
-        while True:
-            self.wake.clear()
-            try:
-                await self.file_pending()
-            except Exception:
-                log.exception("filing call recordings failed; will retry")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), poll_seconds)
+        await keep_working(
+            self.file_pending, what="filing call recordings", every=poll_seconds, wake=self.wake
+        )
 
     async def file_pending(self) -> int:
         async with self.db.session() as session:

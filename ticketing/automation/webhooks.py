@@ -7,7 +7,6 @@ HMAC-SHA256(secret, "<X-Switchboard-Timestamp>." + body).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -22,6 +21,7 @@ from sqlmodel import select
 
 from switchboard.db import Database
 from switchboard.db_types import utcnow
+from switchboard.workers import keep_working
 from ticketing.access.roles import Principal
 from ticketing.audit import audit, snapshot
 from ticketing.automation.models import DeliveryStatus, Webhook, WebhookDelivery
@@ -53,12 +53,7 @@ class WebhookSender:
         self.poll_seconds = poll_seconds
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.run_due()
-            except Exception:
-                log.exception("webhook delivery poll failed")
-            await asyncio.sleep(self.poll_seconds)
+        await keep_working(self.run_due, what="delivering webhooks", every=self.poll_seconds)
 
     async def run_due(self, now: datetime | None = None, limit: int = 50) -> int:
         """Attempt every delivery due at ``now``; how many were attempted."""
