@@ -1,5 +1,5 @@
-"""An agent's reply carrying a file, on a customer channel that can deliver files (web
-chat and the messaging apps): the reply entry and its attachment commit together, and
+"""An agent's reply carrying a file, on a customer channel that can deliver files (email,
+web chat and the messaging apps): the reply entry and its attachment commit together, and
 the outbox sends them like any reply. The attachment rules (name, type, size, content)
 apply before anything is kept. Also: the file behind a signed link, for the provider
 fetching it."""

@@ -121,7 +121,8 @@ def build_channels(
     if settings.email.enabled:
         email = settings.email
         key = signing_key or chat_secret
-        adapters["email"] = EmailAdapter(email, UnsubscribeLinks(key, email) if key else None)
+        unsubscribe = UnsubscribeLinks(key, email) if key else None
+        adapters["email"] = EmailAdapter(email, unsubscribe, store=store)
         smtp = SmtpServer(
             inbox, email.smtp_listen_host, email.smtp_listen_port, email.max_message_bytes
         )
@@ -169,8 +170,8 @@ def file_channels(
     adapters: Mapping[str, ChannelAdapter], links: MediaLinks | None
 ) -> dict[str, str]:
     """The configured channels an agent's reply can carry a file on ("" when it can),
-    and why not where it cannot yet."""
-    found = {name: "" for name in ("chat", "whatsapp", "telegram") if name in adapters}
+    and why not where it cannot yet. SMS carries text only."""
+    found = {name: "" for name in ("chat", "email", "whatsapp", "telegram") if name in adapters}
     for name in ("viber", "messenger"):
         if name in adapters:
             found[name] = (

@@ -1,6 +1,8 @@
 """The email adapter: replies rendered from per-language templates, sent over SMTP with
 the headers that thread them (Message-ID, In-Reply-To, References, the number in the
-subject) and mark them as automatic for other desks' loop protection."""
+subject) and mark them as automatic for other desks' loop protection. A reply carrying
+files (``channels.file_replies``) sends them as attachments, read from the store when
+the mail is sent."""
 
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from channels.adapter import Draft, Outbound, SendError, Sent
 from channels.email.unsubscribe import UnsubscribeLinks
 from channels.models import ChannelInbound
+from channels.outgoing_files import ReplyFile, caption, files_meta, read_file, reply_files
 from channels.settings import EmailSettings
+from ticketing.attachments import AttachmentStore
 from ticketing.models import Contact, EntryKind, IdentityKind, Ticket, TicketEntry
 
 LANGUAGES = ("en", "fi", "sv", "uk")
@@ -30,9 +34,15 @@ class EmailAdapter:
     thread_by_contact = False
     opt_out_keywords = False
 
-    def __init__(self, settings: EmailSettings, links: UnsubscribeLinks | None = None) -> None:
+    def __init__(
+        self,
+        settings: EmailSettings,
+        links: UnsubscribeLinks | None = None,
+        store: AttachmentStore | None = None,
+    ) -> None:
         self.settings = settings
         self.links = links  # List-Unsubscribe on broadcast mail, and its mailto requests
+        self.store = store  # where a reply's files are read from
         self.templates = Environment(
             loader=PackageLoader("channels.email", "templates"),
             undefined=StrictUndefined,
@@ -55,14 +65,17 @@ class EmailAdapter:
         language = str((last.meta.get("language") if last else None) or self.settings.language)
         if language not in LANGUAGES:
             language = "en"
+        files = await files_meta(session, entry)
+        attached = reply_files(files)
         body = self.templates.get_template(f"reply.{language}.txt.j2").render(
             name=(contact.display_name if contact else "") or recipient,
-            body=entry.body,
+            body=caption(entry.body, attached),  # not a lone file name
+            attachments=[f.filename for f in attached],
             organisation=self.settings.organisation,
             number=ticket.number,
         )
         message_id = f"<{uuid.uuid4().hex}.{ticket.number}@{self.domain}>"
-        meta: dict[str, object] = {"message_id": message_id, "language": language}
+        meta: dict[str, object] = {"message_id": message_id, "language": language, **files}
         if last is not None and last.meta.get("message_id"):
             meta["in_reply_to"] = last.meta["message_id"]
             meta["references"] = [*last.refs[-10:], last.meta["message_id"]]
@@ -75,7 +88,9 @@ class EmailAdapter:
         link): done here; why it is not threaded, or ""."""
         return await self.links.requested_by_mail(session, message) if self.links else ""
 
-    def render(self, message: Outbound) -> EmailMessage:
+    def render(
+        self, message: Outbound, files: list[tuple[ReplyFile, bytes]] | None = None
+    ) -> EmailMessage:
         mail = EmailMessage()
         mail["From"] = formataddr((self.settings.organisation, self.settings.address))
         mail["To"] = message.recipient
@@ -95,13 +110,17 @@ class EmailAdapter:
             mail["Auto-Submitted"] = "auto-replied"
         mail.set_content(message.body)  # clears Content-* headers: they come after
         mail["Content-Language"] = str(message.meta.get("language", "en"))
+        for file, data in files or ():
+            maintype, _, subtype = file.content_type.partition("/")
+            mail.add_attachment(data, maintype, subtype or "octet-stream", filename=file.filename)
         return mail
 
     async def send(self, message: Outbound) -> Sent:
         s = self.settings
+        files = [(f, await read_file(self.store, f)) for f in reply_files(message.meta)]
         try:
             await aiosmtplib.send(
-                self.render(message),
+                self.render(message, files),
                 hostname=s.relay_host,
                 port=s.relay_port,
                 username=s.relay_username or None,

@@ -3,8 +3,10 @@ real SMTP to a sink, loop protection, hostile and malformed input."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import httpx
 from sqlmodel import select
 
 from channels.models import ChannelInbound, ChannelOutbox, InboundStatus, OutboxStatus
@@ -12,6 +14,7 @@ from channels.service import Channels
 from tests.channels.conftest import SmtpSink, eventually
 from tests.channels.mail import deliver, mail
 from tests.ticketing.conftest import PNG_HEADER, Desk
+from web.app import create_app
 
 
 async def inbound_rows(desk: Desk) -> list[ChannelInbound]:
@@ -178,6 +181,50 @@ async def test_attachments_are_kept_and_refused_ones_are_named_on_the_entry(
     assert ticket["attachments"][0]["entry_id"] == threaded.entry_id
     [entry] = await entries(desk, threaded.ticket_number)
     assert "huge.txt" in entry["body"] and "invoice.exe" in entry["body"]
+
+
+async def test_a_reply_with_a_file_goes_out_as_an_attachment_of_the_threaded_mail(
+    desk: Desk, channels: Channels, sink: SmtpSink
+) -> None:
+    assert channels.smtp is not None
+    assert (await deliver(channels.smtp.port, mail(body="Send me the repair plan")))[0] == 250
+    [threaded] = await channels.threader.thread_pending()
+    number = threaded.ticket_number
+    _, agent = await desk.user("agent")
+    app = create_app(dataclasses.replace(desk.app.state.context, channels=channels))
+    desk_with_mail = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://desk", headers=agent.headers
+    )
+    desk.clients.append(desk_with_mail)
+    plan = b"%PDF-1.4\n" + b"repair plan " * 200
+    sent_file = await desk_with_mail.post(
+        f"/api/channels/email/tickets/{number}/files",
+        files={"file": ("repair plan.pdf", plan, "application/pdf")},
+        data={"text": "Here is the plan for Kotikatu."},
+    )
+    assert sent_file.status_code == 201, sent_file.text
+    await channels.outbox.collect()
+    assert await channels.outbox.send_due() == 1
+    [sent] = sink.messages
+    assert sent["Subject"] == f"Re: No water on Kotikatu [#{number}]"
+    assert sent["In-Reply-To"] == "<m1@example.fi>"
+    text = sent.get_body(("plain",))
+    assert text is not None
+    content = text.get_content()
+    assert "Here is the plan for Kotikatu." in content and "Attached: repair plan.pdf" in content
+    [attachment] = list(sent.iter_attachments())
+    assert attachment.get_filename() == "repair plan.pdf"
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content() == plan
+    # A file the rules refuse is sent nowhere and leaves the ticket as it was.
+    refused = await desk_with_mail.post(
+        f"/api/channels/email/tickets/{number}/files",
+        files={"file": ("tool.exe", b"MZ...", "application/octet-stream")},
+    )
+    assert refused.status_code == 422
+    assert [e["kind"] for e in await entries(desk, number)] == ["email", "reply"]
+    await channels.outbox.collect()
+    assert await channels.outbox.send_due() == 0
 
 
 async def test_malformed_mail_is_refused_or_kept_with_its_problems(

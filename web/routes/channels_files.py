@@ -36,9 +36,10 @@ async def send_file(
     actor: ChatAgent,
     text: Annotated[str, Form(max_length=4000)] = "",
 ) -> ChatFileOut:
-    """Reply with a file (multipart field ``file``, optional ``text``) on WhatsApp,
-    Telegram, Viber or Messenger: the customer gets it as a picture or document, with
-    the text where the app allows. The ticket's attachment rules apply."""
+    """Reply with a file (multipart field ``file``, optional ``text``) by email, web chat,
+    WhatsApp, Telegram, Viber or Messenger: an attachment of the mail, or a picture or
+    document on the app, with the text where the app allows. The ticket's attachment
+    rules apply."""
 
     async def chunks() -> AsyncIterator[bytes]:
         while chunk := await file.read(CHUNK):
