@@ -115,6 +115,11 @@ class AgentDesk:
             if state is AgentState.READY:
                 current = service.router.agent(extension).state
                 if current is AgentState.LOGGED_OUT:  # logging in from the desk
+                    if not service.phone_registered(extension):
+                        raise Conflict(
+                            f"agent {extension}'s phone is not registered: register SIP"
+                            f" account {extension} on a phone or the softphone, then log in"
+                        )
                     await service.agent_changed(service.router.login(extension, service.now()))
                 await service.set_ready(extension)
             elif state is AgentState.NOT_READY:

@@ -110,6 +110,10 @@ class AcdService:
             if contact.get("Status") in ("Reachable", "Avail"):
                 await self.phone_status(contact.get("Endpoint", ""), "Reachable")
 
+    def phone_registered(self, extension: str) -> bool:
+        """The agent's phone is registered and answering (AMI ContactStatus)."""
+        return extension in self._reachable
+
     async def on_contact_status(self, event: dict[str, str]) -> None:
         await self.phone_status(event.get("EndpointName", ""), event.get("ContactStatus", ""))
 

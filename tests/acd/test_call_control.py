@@ -5,6 +5,7 @@ phones; who may act on whom; and what the queue log says."""
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -265,6 +266,49 @@ def test_hold_mute_and_hang_up_from_the_api(
         what="wrap-up to end",
     )
     assert _agent(deployment, "3601")["call"] is None
+
+
+def test_an_agent_added_during_a_call_leaves_it_up_and_logs_in_only_from_a_registered_phone(
+    deployment: Deployment,
+    acd: SwitchboardProcess,
+    sipp: Sipp,
+    tmp_path: Path,
+    agent_phones: None,
+    tokens: dict[str, str],
+) -> None:
+    caller, channel = _answered_by_3601(deployment, sipp, tmp_path, "0401120009")
+    added = deployment.cli("agent", "add", "3609", "--name", "Late Joiner")
+    try:
+        assert added.returncode == 0, added.stderr
+        assert "PJSIP reloaded" in added.stdout
+        # The reload changed nothing for the call in progress: both legs are still bridged.
+        assert [channel in chans for chans in _bridged_channels(deployment, channel)] == [True]
+        assert _on_call(deployment, "3601") is not None
+        # Logging in from the desk without a registered phone is refused.
+        with deployment.api() as api:
+            refused = api.post("/api/agents/3609/ready")
+        assert refused.status_code == 409
+        assert refused.json()["detail"] == (
+            "agent 3609's phone is not registered: register SIP account 3609 on a phone"
+            " or the softphone, then log in"
+        )
+        assert _agent(deployment, "3609")["state"] == "logged_out"
+        # Its phone registers with the password just generated: logged in and ready.
+        password = re.search(r"password (\S+) \(shown once\)", added.stdout)
+        assert password is not None
+        [phone] = phones(deployment, tmp_path, {"3609": password.group(1)}, ("3609", True))
+        phone.stop()
+        wait_until(
+            lambda: _agent(deployment, "3609")["state"] == "logged_out",
+            timeout=20,
+            what="agent 3609 logged out with their phone gone",
+        )
+        with _client(deployment, tokens["3601"]) as me:
+            assert me.post("/api/agents/3601/call/hangup").status_code == 200
+        finished(caller)
+        _until_completed(deployment, channel, "3601")
+    finally:
+        deployment.cli("agent", "remove", "3609")
 
 
 def test_a_blind_transfer_to_a_queue_reaches_an_agent_there(
