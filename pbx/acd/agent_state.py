@@ -41,6 +41,7 @@ TRANSITIONS: dict[tuple[AgentState, AgentEvent], AgentState] = {
     (_S.NOT_READY, _E.READY): _S.READY,
     (_S.NOT_READY, _E.NOT_READY): _S.NOT_READY,  # a new reason
     (_S.NOT_READY, _E.LOGOUT): _S.LOGGED_OUT,
+    (_S.NOT_READY, _E.OFFER): _S.OFFERED,  # only the agent's own call out (click-to-call)
     (_S.READY, _E.NOT_READY): _S.NOT_READY,
     (_S.READY, _E.LOGOUT): _S.LOGGED_OUT,
     (_S.READY, _E.OFFER): _S.OFFERED,

@@ -35,13 +35,16 @@ class ClickToCall:
         self, agent: str, number: str, queue: str | None = None, ticket_id: int | None = None
     ) -> str:
         """Ring ``agent``'s phone, then ``number`` for ``queue`` (by default the first
-        queue the agent serves); the contact's id. The agent must be ready."""
+        queue the agent serves); the contact's id. The agent must be ready or not ready;
+        one who was not ready is not ready again, with the same reason, after the call."""
         acd = self.acd
         status = acd.router.agents.get(agent)
         if status is None:
             raise UnknownAgent(f"no agent has extension {agent}")
-        if status.state is not AgentState.READY:
-            raise AcdError(f"agent {agent} is {status.state.value}: calls out need them ready")
+        if status.state not in (AgentState.READY, AgentState.NOT_READY):
+            raise AcdError(
+                f"agent {agent} is {status.state.value}: calls out need them ready or not ready"
+            )
         if queue is None:
             if not status.spec.queues:
                 raise AcdError(f"agent {agent} serves no queue: name the queue to call for")
@@ -49,7 +52,9 @@ class ClickToCall:
         if not acd.knows_queue(queue):
             raise UnknownQueue(f"no queue is named '{queue}'")
         contact = f"dial-{uuid.uuid4().hex[:12]}"
-        queued = acd.router.enqueue(contact, queue, acd.now(), priority=FIRST, agent=agent)
+        queued = acd.router.enqueue(
+            contact, queue, acd.now(), priority=FIRST, agent=agent, own_call=True
+        )
         queued.callback = True  # no max wait: it is for this agent alone
         self.pending[contact] = DialOut(contact, number, queue, acd.now(), ticket_id)
         acd.offer_handlers[contact] = self._offered

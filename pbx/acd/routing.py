@@ -69,6 +69,7 @@ class AgentStatus:
     last_offered: float = float("-inf")
     wrapup_until: float | None = None
     load: dict[str, int] = field(default_factory=dict)
+    resume_reason: str | None = None  # not ready before their own call out: back to it after
 
 
 @dataclass
@@ -88,6 +89,7 @@ class Contact:
     ready_at: float = 0.0  # since when it could be offered (entry, or back after no answer)
     callback: bool = False  # a caller to dial back: waits for its turn, never times out
     wanted_agent: str | None = None  # transferred to this agent: only they are offered it
+    own_call: bool = False  # the wanted agent's own call out: offered even when not ready
 
 
 # --- decisions ----------------------------------------------------------------------
@@ -131,6 +133,10 @@ class AgentChanged:
 
 Decision = Offer | RingAll | Overflow | MaxWaitReached | AgentChanged
 
+# A contact's end frees its agent by these events; one who was not ready before their own
+# call out goes back to not ready instead of ready.
+_FREED = (AgentEvent.OFFER_WITHDRAWN, AgentEvent.WRAP_UP_DONE)
+
 
 class Router:
     def __init__(self, queues: Iterable[QueueSpec] = (), agents: Iterable[AgentSpec] = ()):
@@ -168,8 +174,15 @@ class Router:
             raise UnknownAgent(f"no agent has extension {agent_id}") from None
 
     def _move(self, status: AgentStatus, event: AgentEvent, reason: str = "") -> AgentChanged:
-        status.state = transition(status.state, event)
-        status.reason = reason if status.state is AgentState.NOT_READY else ""
+        state = transition(status.state, event)
+        if state is AgentState.READY and status.resume_reason is not None and event in _FREED:
+            # the call was their own, made while not ready: back to that, not to callers
+            state = transition(state, AgentEvent.NOT_READY)
+            reason = status.resume_reason
+        if state in (AgentState.READY, AgentState.NOT_READY, AgentState.LOGGED_OUT):
+            status.resume_reason = None
+        status.state = state
+        status.reason = reason if state is AgentState.NOT_READY else ""
         return AgentChanged(status.spec.id, status.state, status.reason)
 
     def login(self, agent_id: str, now: float) -> AgentChanged:
@@ -221,10 +234,12 @@ class Router:
         priority: int = 0,
         skills: Mapping[str, int] | None = None,
         agent: str | None = None,
+        own_call: bool = False,
     ) -> Contact:
         """Queue a contact; ``skills`` (name -> minimum level) add to the queue's own.
         With ``agent`` only that agent is offered it (a transfer to a named agent) until
-        they do not answer; then it waits for the queue's agents like any other."""
+        they do not answer; then it waits for the queue's agents like any other. With
+        ``own_call`` it is that agent's own call out, offered to them ready or not ready."""
         if queue not in self.queues:
             raise UnknownQueue(f"no queue is named '{queue}'")
         if contact_id in self.contacts:
@@ -234,6 +249,7 @@ class Router:
         )
         contact.ready_at = now
         contact.wanted_agent = agent
+        contact.own_call = own_call and agent is not None
         self.contacts[contact_id] = contact
         return contact
 
@@ -398,10 +414,7 @@ class Router:
             if status is None:
                 continue
             contact.agent = status.spec.id
-            status.load[contact.channel] = status.load.get(contact.channel, 0) + 1
-            status.last_offered = now
-            if contact.channel == VOICE:
-                self._move(status, AgentEvent.OFFER)
+            self._offer(status, contact, now)
             queue = self.queues[contact.queue]
             decisions.append(Offer(contact.id, status.spec.id, queue.name, queue.no_answer))
         return decisions
@@ -421,12 +434,17 @@ class Router:
             return None
         ordered = sorted(candidates, key=lambda s: (s.idle_since, s.spec.id))
         for status in ordered:
-            status.load[contact.channel] = status.load.get(contact.channel, 0) + 1
-            status.last_offered = now
-            if contact.channel == VOICE:
-                self._move(status, AgentEvent.OFFER)
+            self._offer(status, contact, now)
         contact.ringing = tuple(s.spec.id for s in ordered)
         return RingAll(contact.id, contact.ringing, queue.name, queue.no_answer)
+
+    def _offer(self, status: AgentStatus, contact: Contact, now: float) -> None:
+        status.load[contact.channel] = status.load.get(contact.channel, 0) + 1
+        status.last_offered = now
+        if contact.channel == VOICE:
+            if status.state is AgentState.NOT_READY:  # their own call out
+                status.resume_reason = status.reason
+            self._move(status, AgentEvent.OFFER)
 
     def _stop_ringing(self, contact: Contact, keep: str | None) -> list[AgentChanged]:
         freed: list[AgentChanged] = []
@@ -467,9 +485,12 @@ class Router:
     def _eligible(self, status: AgentStatus, contact: Contact, queue: QueueSpec) -> bool:
         spec = status.spec
         if contact.wanted_agent is not None:
+            free = status.state is AgentState.READY or (
+                contact.own_call and status.state is AgentState.NOT_READY
+            )
             return (
                 spec.id == contact.wanted_agent
-                and status.state is AgentState.READY
+                and free
                 and status.load.get(contact.channel, 0) < spec.capacity.get(contact.channel, 0)
             )
         return (

@@ -735,3 +735,30 @@ def test_click_to_call_rings_the_agent_then_the_customer_and_files_the_call(
     (record,) = [c for c in items if c["caller_number"] == number]
     assert record["direction"] == "outbound" and record["agent"] == "3602"
     assert record["disposition"] == "answered" and record["ticket_id"] == ticket_id
+
+    # Not ready for callers, the agent still calls out; afterwards they are not ready
+    # again with their reason, and no caller was offered to them meanwhile.
+    with _client(deployment, tokens["3602"]) as me:
+        paused = me.post("/api/agents/3602/not-ready", json={"reason": "outbound"})
+        assert paused.json()["state"] == "not_ready"
+        customer = outside_phone(
+            tmp_path, OUTSIDE, answer=True, talk_ms=1000, shown="+358201234567"
+        )
+        again = me.post("/api/agents/3602/call/dial", json={"number": "0509990002"})
+        assert again.status_code == 200, again.text
+    finished(customer)
+    second = wait_until(
+        lambda: (c := completed()) and c.data["number"] == "0509990002" and c,
+        timeout=20,
+        what="the second call out to complete",
+    )
+    assert second.data["outcome"] == "answered"
+    wait_until(
+        lambda: agent_states(deployment, "3602")[-1:] == ["not_ready"],
+        timeout=15,
+        what="3602 not ready again after wrap-up",
+    )
+    back = _agent(deployment, "3602")
+    assert (back["state"], back["reason"]) == ("not_ready", "outbound")
+    with _client(deployment, tokens["3602"]) as me:
+        assert me.post("/api/agents/3602/ready").json()["state"] == "ready"

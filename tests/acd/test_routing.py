@@ -140,6 +140,34 @@ def test_a_caller_leaving_during_the_offer_frees_the_agent() -> None:
     assert changed == AgentChanged("a", AgentState.READY, "")
 
 
+def test_an_agent_s_own_call_out_while_not_ready_returns_them_to_not_ready() -> None:
+    router = Router([QueueSpec("q", wrapup=5)], [AgentSpec(a, queues=("q",)) for a in "ab"])
+    _ready(router, "a", "b")
+    router.not_ready("a", "outbound", 1)
+    # A caller is never offered to a not-ready agent, even one named by a transfer...
+    router.enqueue("caller", "q", 2, agent="a")
+    assert _offers(router.step(2)) == []
+    router.withdraw("caller", 3)
+    # ...but their own call out is, ahead of waiting callers.
+    router.enqueue("waiting", "q", 3)
+    router.enqueue("dial", "q", 4, priority=1_000_000, agent="a", own_call=True)
+    assert _offers(router.step(4)) == [("dial", "a"), ("waiting", "b")]
+    router.answered("dial", 5)
+    assert router.ended("dial", 20) == AgentChanged("a", AgentState.WRAP_UP, "")
+    assert AgentChanged("a", AgentState.NOT_READY, "outbound") in router.step(25)
+    # Their phone not answered for their own call: back to not ready, not "no answer".
+    router.enqueue("dial2", "q", 30, agent="a", own_call=True)
+    assert _offers(router.step(30)) == [("dial2", "a")]
+    assert router.withdraw("dial2", 31)[1] == AgentChanged("a", AgentState.NOT_READY, "outbound")
+    # A ready agent's call out leaves them ready, as before.
+    router.answered("waiting", 31)
+    router.ended("waiting", 32)
+    assert AgentChanged("b", AgentState.READY, "") in router.step(40)
+    router.enqueue("dial3", "q", 41, agent="b", own_call=True)
+    assert _offers(router.step(41)) == [("dial3", "b")]
+    assert router.withdraw("dial3", 42)[1] == AgentChanged("b", AgentState.READY, "")
+
+
 def test_chat_capacity_is_counted_per_channel() -> None:
     agent = AgentSpec("a", queues=("q",), capacity={"voice": 1, "chat": 2})
     router = Router([QueueSpec("q")], [agent])

@@ -110,7 +110,9 @@ async def _command(
 @router.post("/{extension}/call/dial")
 async def dial(extension: Extension, body: DialIn, desk: Desk, actor: CallReader) -> AgentOut:
     """Click-to-call: your phone rings first; once you answer, the customer's number is
-    dialled with the queue's caller ID. You must be ready; the call is filed on a ticket."""
+    dialled with the queue's caller ID. You may be ready or not ready (then you are not
+    ready again, with the same reason, once the call and wrap-up are over); the call is
+    filed on a ticket."""
     await desk.authorised(actor, extension)
     return agent_out(await _live(desk.call_out(extension, body.number, body.queue, body.ticket_id)))
 
