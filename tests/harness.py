@@ -177,7 +177,9 @@ class Deployment:
 class SwitchboardProcess:
     """``switchboard up`` (or another serving command) as a child process."""
 
-    def __init__(self, deployment: Deployment, command: Sequence[str] = ("up",), **env: str):
+    def __init__(
+        self, deployment: Deployment, command: Sequence[str] = ("up",), **env: str
+    ) -> None:
         self.deployment = deployment
         self.log_path = deployment.state_dir / f"switchboard-{time.monotonic_ns()}.log"
         self._log = self.log_path.open("w")

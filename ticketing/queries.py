@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -121,5 +122,5 @@ async def category_path_of(session: AsyncSession, category_id: int | None) -> li
     return [by_path[p] for p in paths if p in by_path]
 
 
-async def _all(session: AsyncSession, statement) -> list:  # type: ignore[no-untyped-def,type-arg]
+async def _all(session: AsyncSession, statement: Any) -> list[Any]:
     return list((await session.exec(statement)).all())

@@ -139,7 +139,7 @@ _FREED = (AgentEvent.OFFER_WITHDRAWN, AgentEvent.WRAP_UP_DONE)
 
 
 class Router:
-    def __init__(self, queues: Iterable[QueueSpec] = (), agents: Iterable[AgentSpec] = ()):
+    def __init__(self, queues: Iterable[QueueSpec] = (), agents: Iterable[AgentSpec] = ()) -> None:
         self.queues: dict[str, QueueSpec] = {}
         self.agents: dict[str, AgentStatus] = {}
         self.contacts: dict[str, Contact] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.ticketing.conftest import PNG_HEADER, Desk
@@ -17,7 +18,9 @@ def _stored(desk: Desk) -> list[Path]:
     return [p for p in desk.services.attachments.store.root.rglob("*") if p.is_file()]
 
 
-async def _upload(desk: Desk, number: str, name: str, data: bytes, client=None):  # type: ignore[no-untyped-def]
+async def _upload(
+    desk: Desk, number: str, name: str, data: bytes, client: httpx.AsyncClient | None = None
+) -> httpx.Response:
     return await (client or desk.system).post(
         f"/api/tickets/{number}/attachments",
         files={"file": (name, data, "application/octet-stream")},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,11 @@ from typer.testing import CliRunner, Result
 from switchboard.cli.main import app
 from tests.ticketing.conftest import Desk
 
+AdminCli = Callable[..., Awaitable[Result]]  # runs `switchboard admin ARGS...`
+
 
 @pytest.fixture
-def admin_cli(fresh_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def admin_cli(fresh_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AdminCli:
     monkeypatch.setenv("DATABASE_URL", fresh_database)
     monkeypatch.setenv("SWITCHBOARD_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("SWITCHBOARD_CONFIG", raising=False)
@@ -28,7 +31,9 @@ def admin_cli(fresh_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     return run
 
 
-async def test_an_admin_adds_a_user_whose_password_is_printed_once(desk: Desk, admin_cli) -> None:  # type: ignore[no-untyped-def]
+async def test_an_admin_adds_a_user_whose_password_is_printed_once(
+    desk: Desk, admin_cli: AdminCli
+) -> None:
     added = await admin_cli("users", "add", "Olli@Example.org", "--role", "agent", "--name", "Olli")
     assert added.exit_code == 0, added.output
     password = re.search(r"password \(shown once\): (\S+)", added.output).group(1)  # type: ignore[union-attr]
@@ -51,7 +56,7 @@ async def test_an_admin_adds_a_user_whose_password_is_printed_once(desk: Desk, a
     assert {e["actor"] for e in trail} == {f"cli ({getpass.getuser()})"}
 
 
-async def test_mistakes_end_with_a_message_and_exit_code_2(desk: Desk, admin_cli) -> None:  # type: ignore[no-untyped-def]
+async def test_mistakes_end_with_a_message_and_exit_code_2(desk: Desk, admin_cli: AdminCli) -> None:
     unknown = await admin_cli("users", "disable", "nobody@example.org")
     assert unknown.exit_code == 2 and "no user with email nobody@example.org" in unknown.output
     partner = await admin_cli("users", "add", "p@example.org", "--role", "partner")
@@ -60,7 +65,9 @@ async def test_mistakes_end_with_a_message_and_exit_code_2(desk: Desk, admin_cli
     assert bad_role.exit_code == 2
 
 
-async def test_categories_import_from_yaml_and_csv(desk: Desk, admin_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_categories_import_from_yaml_and_csv(
+    desk: Desk, admin_cli: AdminCli, tmp_path: Path
+) -> None:
     tree = tmp_path / "categories.yaml"
     tree.write_text(
         "categories:\n"
@@ -95,7 +102,7 @@ async def test_categories_import_from_yaml_and_csv(desk: Desk, admin_cli, tmp_pa
     assert len((await desk.system.get("/api/categories")).json()) == 5
 
 
-async def test_teams_and_tokens(desk: Desk, admin_cli) -> None:  # type: ignore[no-untyped-def]
+async def test_teams_and_tokens(desk: Desk, admin_cli: AdminCli) -> None:
     await admin_cli("users", "add", "crm@example.org", "--role", "agent")
     team = await admin_cli("teams", "add", "Front desk", "--member", "crm@example.org")
     assert team.output.strip().endswith("Front desk created with 1 members")
@@ -110,7 +117,9 @@ async def test_teams_and_tokens(desk: Desk, admin_cli) -> None:  # type: ignore[
     assert "revoked" in (await admin_cli("tokens", "list")).output
 
 
-async def test_rules_round_trip_through_yaml(desk: Desk, admin_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_rules_round_trip_through_yaml(
+    desk: Desk, admin_cli: AdminCli, tmp_path: Path
+) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text(
         "rules:\n- name: urgent words\n  event: ticket.created\n"

@@ -6,13 +6,15 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx
 from openpyxl import load_workbook
 
 from tests.ticketing.conftest import Desk
 
 
-async def _numbers(desk: Desk, client=None, **params) -> list[str]:  # type: ignore[no-untyped-def]
+async def _numbers(desk: Desk, client: httpx.AsyncClient | None = None, **params: Any) -> list[str]:
     page = await (client or desk.system).get("/api/tickets", params=params)
     assert page.status_code == 200, page.text
     return [t["number"] for t in page.json()["items"]]

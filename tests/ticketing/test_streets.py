@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.ticketing.conftest import Desk
-from tests.ticketing.test_cli_admin import admin_cli  # noqa: F401  (fixture)
+from tests.ticketing.test_cli_admin import AdminCli, admin_cli  # noqa: F401  (fixture)
 
 STREETS = (
     "street,postcode,city\n"
@@ -25,7 +25,7 @@ async def _names(desk: Desk, **params: object) -> list[tuple[str, str, str]]:
 
 async def test_an_imported_registry_completes_by_prefix_ignoring_case_and_accents(
     desk: Desk,
-    admin_cli,  # noqa: F811
+    admin_cli: AdminCli,  # noqa: F811
     tmp_path: Path,
 ) -> None:
     registry = tmp_path / "streets.csv"
@@ -52,7 +52,7 @@ async def test_an_imported_registry_completes_by_prefix_ignoring_case_and_accent
 
 async def test_bad_rows_are_reported_by_line_and_nothing_is_imported(
     desk: Desk,
-    admin_cli,  # noqa: F811
+    admin_cli: AdminCli,  # noqa: F811
     tmp_path: Path,
 ) -> None:
     registry = tmp_path / "bad.csv"
@@ -71,7 +71,7 @@ async def test_bad_rows_are_reported_by_line_and_nothing_is_imported(
 
 async def test_ticket_addresses_outside_the_registry_are_accepted_and_flagged(
     desk: Desk,
-    admin_cli,  # noqa: F811
+    admin_cli: AdminCli,  # noqa: F811
     tmp_path: Path,
 ) -> None:
     before = await desk.ticket(addresses=[{"street": "Mannerheimintie 5", "city": "Helsinki"}])
