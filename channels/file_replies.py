@@ -12,8 +12,7 @@ from pathlib import Path
 from channels.media_links import MediaLinks
 from switchboard.db import Database
 from ticketing.access.roles import Principal
-from ticketing.attachments import AttachmentStore, safe_filename
-from ticketing.audit import audit, snapshot
+from ticketing.attachments import AttachmentService, AttachmentStore
 from ticketing.automation.events import emit
 from ticketing.errors import InvalidInput, NotFound
 from ticketing.models import Attachment, EntryKind, TicketEntry
@@ -32,6 +31,7 @@ class FileReplies:
     ) -> None:
         self.db = db
         self.store = store
+        self.attachments = AttachmentService(db, store)
         self.channels = channels  # channel -> "" when it takes files, else why it cannot
         self.links = links
 
@@ -55,11 +55,7 @@ class FileReplies:
         text = text.strip()
         if len(text) > MAX_TEXT:
             raise InvalidInput(f"the text with a file is at most {MAX_TEXT} characters")
-        name = safe_filename(filename)
-        content_type = self.store.content_type(name)
-        async with self.db.session() as session:  # scope check before taking the bytes
-            await load_ticket(self.db, session, actor, number)
-        sha256, size = await self.store.put(chunks, content_type)
+        stored = await self.attachments.store_for(actor, number, filename, chunks)
         async with self.db.transaction() as session:
             ticket = await load_ticket(self.db, session, actor, number, for_update=True)
             assert ticket.id is not None
@@ -70,23 +66,12 @@ class FileReplies:
                 direction="outbound",
                 author_user_id=actor.user_id,
                 author_name=actor.name,
-                body=text or name,
+                body=text or stored.filename,
             )
             session.add(entry)
             await session.flush()
             assert entry.id is not None
-            attachment = Attachment(
-                ticket_id=ticket.id,
-                entry_id=entry.id,
-                sha256=sha256,
-                size=size,
-                content_type=content_type,
-                filename=name,
-                uploaded_by_id=actor.user_id,
-            )
-            session.add(attachment)
-            await session.flush()
-            audit(session, actor, "attachment.add", "ticket", number, after=snapshot(attachment))
+            await self.attachments.attach(session, actor, ticket, stored, entry.id)
             await emit(session, "entry.created", ticket, actor, entry)
             return entry
 

@@ -12,9 +12,11 @@ import hashlib
 import os
 import unicodedata
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from switchboard.db import Database
 from ticketing.access.roles import Principal
@@ -129,6 +131,16 @@ class AttachmentStore:
             tmp.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """A file's bytes in the store, checked, not yet attached to a ticket."""
+
+    filename: str
+    content_type: str
+    sha256: str
+    size: int
+
+
 class AttachmentService:
     def __init__(self, db: Database, store: AttachmentStore) -> None:
         self.db = db
@@ -137,26 +149,47 @@ class AttachmentService:
     async def add(
         self, actor: Principal, number: str, filename: str, chunks: AsyncIterator[bytes]
     ) -> Attachment:
-        name = safe_filename(filename)
-        content_type = self.store.content_type(name)
-        async with self.db.session() as session:  # scope check before taking the bytes
-            await load_ticket(self.db, session, actor, number)
-        sha, size = await self.store.put(chunks, content_type)
+        stored = await self.store_for(actor, number, filename, chunks)
         async with self.db.transaction() as session:
             ticket = await load_ticket(self.db, session, actor, number)
-            assert ticket.id is not None
-            attachment = Attachment(
-                ticket_id=ticket.id,
-                sha256=sha,
-                size=size,
-                content_type=content_type,
-                filename=name,
-                uploaded_by_id=actor.user_id,
-            )
-            session.add(attachment)
-            await session.flush()
-            audit(session, actor, "attachment.add", "ticket", number, after=snapshot(attachment))
-            return attachment
+            return await self.attach(session, actor, ticket, stored)
+
+    async def store_for(
+        self, actor: Principal, number: str, filename: str, chunks: AsyncIterator[bytes]
+    ) -> StoredFile:
+        """Check the name and type and the actor's access to the ticket before taking the
+        bytes, then store them (the size and content checks run while they arrive)."""
+        name = safe_filename(filename)
+        content_type = self.store.content_type(name)
+        async with self.db.session() as session:
+            await load_ticket(self.db, session, actor, number)
+        sha, size = await self.store.put(chunks, content_type)
+        return StoredFile(name, content_type, sha, size)
+
+    async def attach(
+        self,
+        session: AsyncSession,
+        actor: Principal,
+        ticket: Ticket,
+        stored: StoredFile,
+        entry_id: int | None = None,
+    ) -> Attachment:
+        """The stored file on ``ticket`` (and on one of its entries), audited, in the
+        caller's transaction."""
+        assert ticket.id is not None
+        attachment = Attachment(
+            ticket_id=ticket.id,
+            entry_id=entry_id,
+            sha256=stored.sha256,
+            size=stored.size,
+            content_type=stored.content_type,
+            filename=stored.filename,
+            uploaded_by_id=actor.user_id,
+        )
+        session.add(attachment)
+        await session.flush()
+        audit(session, actor, "attachment.add", "ticket", ticket.number, after=snapshot(attachment))
+        return attachment
 
     async def open(self, actor: Principal, attachment_id: int) -> tuple[Attachment, Path]:
         async with self.db.session() as session:
