@@ -23,6 +23,7 @@ from channels.adapter import Draft, Inbound, InboundAttachment, Outbound, SendEr
 from channels.media_links import MediaLinks
 from channels.messaging.media import MediaError, download, file_name, media_item
 from channels.outgoing_files import caption, files_meta, one_part, reply_files
+from channels.provider_http import post, refused
 from channels.settings import MessengerSettings
 from ticketing.models import EntryKind, IdentityKind, Ticket, TicketEntry
 
@@ -173,12 +174,9 @@ class MessengerAdapter:
     async def _post(self, payload: dict[str, Any]) -> Sent:
         s = self.settings
         url = f"{s.api_base.rstrip('/')}/{s.api_version}/me/messages"
-        try:
-            response = await self.client.post(
-                url, json=payload, params={"access_token": s.page_access_token}
-            )
-        except httpx.HTTPError as exc:
-            raise SendError(f"{exc.__class__.__name__}: {exc}") from exc
+        response = await post(
+            self.client, url, json=payload, params={"access_token": s.page_access_token}
+        )
         try:
             answer = response.json()
         except ValueError:
@@ -186,10 +184,7 @@ class MessengerAdapter:
         if response.status_code >= 400 or "message_id" not in answer:
             error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
             code = int(error.get("code") or 0)
-            raise SendError(
-                f"HTTP {response.status_code}: {error.get('message') or response.text[:200]}",
-                permanent=code in PERMANENT,
-            )
+            raise refused(response, str(error.get("message", "")), permanent=code in PERMANENT)
         return Sent(provider_id=str(answer["message_id"]))
 
     async def close(self) -> None:

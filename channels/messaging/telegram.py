@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.adapter import Draft, Inbound, InboundAttachment, Outbound, SendError, Sent
+from channels.adapter import Draft, Inbound, InboundAttachment, Outbound, Sent
 from channels.messaging.media import MediaError, download, file_name, media_item
 from channels.outgoing_files import caption, files_meta, read_file, reply_files
+from channels.provider_http import post, refused
 from channels.settings import TelegramSettings
 from ticketing.attachments import AttachmentStore
 from ticketing.models import EntryKind, IdentityKind, Ticket, TicketEntry
@@ -128,16 +129,13 @@ class TelegramAdapter:
     async def _call(self, chat: str, method: str, **body: Any) -> Sent:
         s = self.settings
         url = f"{s.api_base.rstrip('/')}/bot{s.bot_token}/{method}"
-        try:
-            response = await self.client.post(url, **body)
-        except httpx.HTTPError as exc:
-            raise SendError(f"{exc.__class__.__name__}: {exc}") from exc
+        response = await post(self.client, url, **body)
         answer = _json(response)
         if response.status_code >= 400 or not answer.get("ok"):
-            permanent = response.status_code in (400, 403)  # blocked by the user, bad chat
-            raise SendError(
-                f"HTTP {response.status_code}: {answer.get('description', response.text[:200])}",
-                permanent=permanent,
+            raise refused(
+                response,
+                str(answer.get("description", "")),
+                permanent=response.status_code in (400, 403),  # blocked by the user, bad chat
             )
         return Sent(provider_id=f"{chat}:{answer['result']['message_id']}")
 

@@ -21,6 +21,7 @@ from channels.adapter import Draft, Inbound, InboundAttachment, Outbound, SendEr
 from channels.media_links import MediaLinks
 from channels.messaging.media import MediaError, download, file_name, media_item
 from channels.outgoing_files import ReplyFile, caption, files_meta, one_part, reply_files
+from channels.provider_http import post, refused
 from channels.settings import ViberSettings
 from ticketing.models import EntryKind, IdentityKind, Ticket, TicketEntry
 
@@ -176,12 +177,9 @@ class ViberAdapter:
     async def _post(self, payload: dict[str, Any]) -> Sent:
         url = f"{self.settings.api_base.rstrip('/')}/pa/send_message"
         headers = {"X-Viber-Auth-Token": self.settings.auth_token}
-        try:
-            response = await self.client.post(url, json=payload, headers=headers)
-        except httpx.HTTPError as exc:
-            raise SendError(f"{exc.__class__.__name__}: {exc}") from exc
-        if response.status_code >= 400:
-            raise SendError(f"HTTP {response.status_code}: {response.text[:200]}")
+        response = await post(self.client, url, json=payload, headers=headers)
+        if response.status_code >= 400:  # Viber's own refusals come as a status below
+            raise refused(response, permanent=False)
         try:
             answer = response.json()
         except ValueError as exc:

@@ -18,9 +18,10 @@ from typing import Any
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.adapter import Draft, Inbound, InboundAttachment, Outbound, SendError, Sent
+from channels.adapter import Draft, Inbound, InboundAttachment, Outbound, Sent
 from channels.messaging.media import MediaError, download, file_name, media_item
 from channels.outgoing_files import ReplyFile, caption, files_meta, read_file, reply_files
+from channels.provider_http import post, refused
 from channels.settings import WhatsAppSettings
 from ticketing.attachments import AttachmentStore
 from ticketing.models import EntryKind, IdentityKind, Ticket, TicketEntry
@@ -186,17 +187,11 @@ class WhatsAppAdapter:
     async def _request(self, endpoint: str, **body: Any) -> dict[str, Any]:
         s = self.settings
         url = f"{s.api_base.rstrip('/')}/{s.api_version}/{s.phone_number_id}/{endpoint}"
-        try:
-            response = await self.client.post(
-                url, headers={"Authorization": f"Bearer {s.access_token}"}, **body
-            )
-        except httpx.HTTPError as exc:
-            raise SendError(f"{exc.__class__.__name__}: {exc}") from exc
+        response = await post(
+            self.client, url, headers={"Authorization": f"Bearer {s.access_token}"}, **body
+        )
         if response.status_code >= 400:
-            permanent = 400 <= response.status_code < 500 and response.status_code != 429
-            raise SendError(
-                f"HTTP {response.status_code}: {response.text[:300]}", permanent=permanent
-            )
+            raise refused(response)
         answer: dict[str, Any] = response.json()
         return answer
 

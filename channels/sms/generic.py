@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.adapter import Draft, Inbound, Outbound, SendError, Sent
+from channels.adapter import Draft, Inbound, Outbound, Sent
+from channels.provider_http import post, refused
 from channels.settings import SmsSettings
 from channels.sms.segments import split
 from ticketing.models import EntryKind, IdentityKind, Ticket, TicketEntry
@@ -87,15 +88,9 @@ class GenericSms:
 
     async def _post(self, payload: dict[str, Any]) -> str:
         headers = {"Authorization": f"Bearer {self.settings.api_token}"}
-        try:
-            response = await self.client.post(self.settings.send_url, json=payload, headers=headers)
-        except httpx.HTTPError as exc:
-            raise SendError(f"{exc.__class__.__name__}: {exc}") from exc
+        response = await post(self.client, self.settings.send_url, json=payload, headers=headers)
         if response.status_code >= 400:
-            permanent = 400 <= response.status_code < 500 and response.status_code != 429
-            raise SendError(
-                f"HTTP {response.status_code}: {response.text[:300]}", permanent=permanent
-            )
+            raise refused(response)
         return str(response.json().get("id", ""))
 
     async def close(self) -> None:

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.adapter import Draft, Inbound, Outbound, SendError, Sent
+from channels.adapter import Draft, Inbound, Outbound, Sent
+from channels.provider_http import post, refused
 from channels.settings import SmsSettings
 from ticketing.models import EntryKind, IdentityKind, Ticket, TicketEntry
 from ticketing.phone import normalise_phone
@@ -72,14 +73,9 @@ class TwilioSms:
             form["StatusCallback"] = (
                 f"{s.webhook_base_url.rstrip('/')}/api/channels/sms/twilio/status"
             )
-        try:
-            response = await self.client.post(url, data=form, auth=(s.account_sid, s.auth_token))
-        except httpx.HTTPError as exc:
-            raise SendError(f"{exc.__class__.__name__}: {exc}") from exc
+        response = await post(self.client, url, data=form, auth=(s.account_sid, s.auth_token))
         if response.status_code >= 400:
-            detail = _error(response)
-            permanent = 400 <= response.status_code < 500 and response.status_code != 429
-            raise SendError(f"HTTP {response.status_code}: {detail}", permanent=permanent)
+            raise refused(response, _error(response))
         return Sent(provider_id=str(response.json().get("sid", "")))
 
     async def close(self) -> None:
