@@ -161,6 +161,8 @@ class AcdDirectory:
         priority: int = 0,
         skills: Mapping[str, int] | None = None,
         max_wait_seconds: int | None = None,
+        max_callers: int | None = None,
+        leave_when_empty: bool = False,
         overflow_queue: str | None = None,
         wrapup_seconds: int = 10,
         no_answer_seconds: int = 15,
@@ -184,6 +186,10 @@ class AcdDirectory:
             raise InvalidAcdInput(f"caller ID '{caller_id}': use a number, e.g. +358201234567")
         if overflow_queue is not None:
             await self._check_queues([overflow_queue])
+        if max_callers is not None and max_callers < 1:
+            raise InvalidAcdInput("a queue's length limit is at least 1 caller")
+        if max_wait_seconds is not None and max_wait_seconds < 1:
+            raise InvalidAcdInput("a queue's max wait is at least 1 s")
         if wrapup_seconds < 0 or no_answer_seconds < 1:
             raise InvalidAcdInput("wrap-up must be >= 0 s and the no-answer timeout >= 1 s")
         queue = AcdQueue(
@@ -191,6 +197,8 @@ class AcdDirectory:
             priority=priority,
             skills=_skills(skills or {}),
             max_wait_seconds=max_wait_seconds,
+            max_callers=max_callers,
+            leave_when_empty=leave_when_empty,
             overflow_queue=overflow_queue,
             wrapup_seconds=wrapup_seconds,
             no_answer_seconds=no_answer_seconds,

@@ -60,6 +60,8 @@ class AcdQueue(SQLModel, table=True):
     )
     strategy: str = Field(default="longest_idle", max_length=32)
     max_wait_seconds: int | None = None
+    max_callers: int | None = None  # callers waiting at most; more overflow or leave
+    leave_when_empty: bool = False  # nobody logged in to serve it: callers overflow or leave
     overflow_queue: str | None = Field(default=None, max_length=64)
     wrapup_seconds: int = 10
     no_answer_seconds: int = 15

@@ -24,7 +24,8 @@ class QueueEventKind(StrEnum):
     ABANDONED = "abandoned"
     COMPLETED = "completed"
     OVERFLOWED = "overflowed"
-    MAX_WAIT = "max_wait"
+    MAX_WAIT = "max_wait"  # left unanswered after the queue's max wait (no overflow)
+    TURNED_AWAY = "turned_away"  # the queue was full or nobody served it (no overflow)
     AGENT_STATE = "agent_state"
     ANNOUNCED = "announced"  # position and estimated wait, once it started playing
     CALLBACK_REQUESTED = "callback_requested"  # the caller's place became a callback

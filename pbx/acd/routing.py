@@ -44,7 +44,9 @@ class QueueSpec:
     skills: Mapping[str, int] = field(default_factory=dict)  # skill -> minimum level
     strategy: Strategy = Strategy.LONGEST_IDLE
     max_wait: float | None = None
-    overflow: str | None = None  # None: the contact times out of the queue
+    max_callers: int | None = None  # waiting at most; later arrivals overflow or leave
+    leave_when_empty: bool = False  # no agent logged in: callers overflow or leave
+    overflow: str | None = None  # None: the contact leaves the queue (max wait, full, empty)
     wrapup: float = 10
     no_answer: float = 15
     announce_every: float | None = None  # seconds between position announcements
@@ -90,6 +92,7 @@ class Contact:
     callback: bool = False  # a caller to dial back: waits for its turn, never times out
     wanted_agent: str | None = None  # transferred to this agent: only they are offered it
     own_call: bool = False  # the wanted agent's own call out: offered even when not ready
+    admitted: bool = False  # counted against its queue's length limit
 
 
 # --- decisions ----------------------------------------------------------------------
@@ -111,17 +114,27 @@ class RingAll:
     timeout: float
 
 
+class LeaveReason(StrEnum):
+    MAX_WAIT = "max_wait"  # waited the queue's longest
+    FULL = "full"  # the queue had its most callers waiting
+    NO_AGENTS = "no_agents"  # nobody is logged in to serve the queue
+
+
 @dataclass(frozen=True)
 class Overflow:
     contact: str
     from_queue: str
     to_queue: str
+    reason: LeaveReason = LeaveReason.MAX_WAIT
 
 
 @dataclass(frozen=True)
-class MaxWaitReached:
+class LeftQueue:
+    """The contact leaves queueing unanswered (no overflow queue to take it)."""
+
     contact: str
     queue: str
+    reason: LeaveReason = LeaveReason.MAX_WAIT
 
 
 @dataclass(frozen=True)
@@ -131,7 +144,7 @@ class AgentChanged:
     reason: str
 
 
-Decision = Offer | RingAll | Overflow | MaxWaitReached | AgentChanged
+Decision = Offer | RingAll | Overflow | LeftQueue | AgentChanged
 
 # A contact's end frees its agent by these events; one who was not ready before their own
 # call out goes back to not ready instead of ready.
@@ -383,13 +396,16 @@ class Router:
 
     # --- the decisions ----------------------------------------------------------------
     def step(self, now: float) -> list[Decision]:
-        """Finish wrap-ups, apply max waits, then offer waiting contacts to free agents."""
+        """Finish wrap-ups, turn away contacts a queue cannot take (full, or nobody to
+        serve it), apply max waits, then offer waiting contacts to free agents."""
         decisions: list[Decision] = []
         for status in self.agents.values():
             if status.state is AgentState.WRAP_UP and (status.wrapup_until or 0) <= now:
                 status.wrapup_until = None
                 decisions.append(self._move(status, AgentEvent.WRAP_UP_DONE))
                 status.idle_since = now
+        for contact in self._waiting():
+            decisions.extend(self._admit(contact, now))
         for contact in self._waiting():
             queue = self.queues[contact.queue]
             if queue.max_wait is None or now - contact.queue_entered_at < queue.max_wait:
@@ -402,7 +418,7 @@ class Router:
                 contact.queue_entered_at = now
             else:
                 del self.contacts[contact.id]
-                decisions.append(MaxWaitReached(contact.id, contact.queue))
+                decisions.append(LeftQueue(contact.id, contact.queue))
         for contact in self._waiting():
             queue = self.queues[contact.queue]
             if queue.strategy is Strategy.RING_ALL:
@@ -418,6 +434,40 @@ class Router:
             queue = self.queues[contact.queue]
             decisions.append(Offer(contact.id, status.spec.id, queue.name, queue.no_answer))
         return decisions
+
+    def _admit(self, contact: Contact, now: float) -> list[Decision]:
+        """Overflow (to a queue it has not been turned away from yet) or leave while the
+        contact's queue cannot take it; else it is admitted, and counts against the
+        queue's limit."""
+        if contact.callback or contact.wanted_agent is not None:
+            return []  # a caller's kept place, or a contact for one agent only
+        decisions: list[Decision] = []
+        refused_by: set[str] = set()
+        while (reason := self._refusal(contact)) is not None:
+            queue = self.queues[contact.queue]
+            refused_by.add(queue.name)
+            if queue.overflow not in self.queues or queue.overflow in refused_by:
+                del self.contacts[contact.id]
+                decisions.append(LeftQueue(contact.id, contact.queue, reason))
+                return decisions
+            decisions.append(Overflow(contact.id, contact.queue, queue.overflow, reason))
+            contact.queue, contact.queue_entered_at = queue.overflow, now
+            contact.admitted = False
+        contact.admitted = True
+        return decisions
+
+    def _refusal(self, contact: Contact) -> LeaveReason | None:
+        queue = self.queues[contact.queue]
+        if queue.leave_when_empty and self.serving(queue.name) == 0:
+            return LeaveReason.NO_AGENTS
+        if contact.admitted or queue.max_callers is None:
+            return None
+        admitted = sum(
+            1
+            for c in self.contacts.values()
+            if c.queue == queue.name and c.admitted and not c.answered
+        )
+        return LeaveReason.FULL if admitted >= queue.max_callers else None
 
     def next_due(self) -> float | None:
         """When ``step`` next has time-based work (a wrap-up ending, a max wait)."""

@@ -20,7 +20,8 @@ from pbx.acd.queue_log import QueueEventKind, QueueLog
 from pbx.acd.routing import (
     AgentChanged,
     AgentSpec,
-    MaxWaitReached,
+    LeaveReason,
+    LeftQueue,
     Offer,
     Overflow,
     QueueSpec,
@@ -54,9 +55,11 @@ class AcdRingAll(AriEvent):
 
 
 class AcdLeftQueue(AriEvent):
-    """Delivered to a waiting call: it reached its queue's max wait with no overflow."""
+    """Delivered to a waiting call: it leaves queueing unanswered, for ``reason`` (its
+    queue's max wait, a full queue, nobody to serve it) with no overflow to take it."""
 
     queue: str
+    reason: str = LeaveReason.MAX_WAIT.value
 
 
 class AcdService:
@@ -83,6 +86,8 @@ class AcdService:
                 skills=dict(q.skills),
                 strategy=Strategy(q.strategy),
                 max_wait=q.max_wait_seconds,
+                max_callers=q.max_callers,
+                leave_when_empty=q.leave_when_empty,
                 overflow=q.overflow_queue,
                 wrapup=q.wrapup_seconds,
                 no_answer=q.no_answer_seconds,
@@ -250,8 +255,15 @@ class AcdService:
                 queue=decision.from_queue,
                 contact=decision.contact,
                 to_queue=decision.to_queue,
+                reason=decision.reason.value,
             )
-        elif isinstance(decision, MaxWaitReached):
+        elif isinstance(decision, LeftQueue):
             call = self.waiting.pop(decision.contact, None)
             if call is not None:
-                call.deliver(AcdLeftQueue(type="SwitchboardAcdLeftQueue", queue=decision.queue))
+                call.deliver(
+                    AcdLeftQueue(
+                        type="SwitchboardAcdLeftQueue",
+                        queue=decision.queue,
+                        reason=decision.reason.value,
+                    )
+                )

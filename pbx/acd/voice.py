@@ -17,6 +17,7 @@ from pbx.acd.callbacks import CallbackDesk
 from pbx.acd.queue_log import QueueEventKind
 from pbx.acd.recording import QueueRecorder
 from pbx.acd.ringing import RingAllOffer
+from pbx.acd.routing import LeaveReason
 from pbx.acd.service import AcdLeftQueue, AcdOffered, AcdRingAll, AcdService
 from pbx.acd.transfers import connect_elsewhere
 from pbx.acd.waiting import CallbackChosen, WaitingRoom
@@ -59,7 +60,8 @@ class VoiceQueue:
         agent: str | None = None,
     ) -> bool:
         """True once an agent answered; False when the caller left the queue unanswered
-        (max wait with no overflow), so an IVR flow can go on at its queue node's ``next``.
+        (max wait, a full queue or nobody to serve it, with no overflow), so an IVR flow
+        can go on at its queue node's ``next``.
         With ``agent`` (a transfer to them) only that agent is offered the caller first."""
         acd = self.acd
         ari = call.ari
@@ -85,11 +87,13 @@ class VoiceQueue:
                         return True
                     continue  # an agent's phone already rings: the offer comes next
                 if isinstance(event, AcdLeftQueue):
+                    turned_away = event.reason != LeaveReason.MAX_WAIT
                     await acd.log.record(
-                        QueueEventKind.MAX_WAIT,
+                        QueueEventKind.TURNED_AWAY if turned_away else QueueEventKind.MAX_WAIT,
                         queue=event.queue,
                         contact=call.id,
                         wait_seconds=acd.now() - entered,
+                        reason=event.reason,
                     )
                     return False
                 queue = acd.router.contact(call.id).queue

@@ -231,7 +231,8 @@ class QueueNode(BaseNode):
     """Skills this caller needs besides the queue's own: `name` (level 1) or `name=level`."""
     priority: IntOrTemplate = 0
     next: str | None = None
-    """Where to go when nobody answers: the queue's max wait passed with no overflow queue
+    """Where to go when the caller leaves the queue unanswered with no overflow queue to
+    take them: its max wait passed, it was full, or nobody was logged in to serve it
     (default: hang up)."""
 
     waits_for_caller = True

@@ -89,6 +89,10 @@ def _queue_line(queue: AcdQueue) -> str:
     announce = (
         f"\tannounce every {queue.announce_every_seconds}s" if queue.announce_every_seconds else ""
     )
+    if queue.max_callers:
+        announce += f"\tat most {queue.max_callers} waiting"
+    if queue.leave_when_empty:
+        announce += "\tleft when empty"
     if queue.callback_key:
         announce += f"\tcallback key {queue.callback_key}"
     if queue.record:
@@ -211,6 +215,14 @@ def queue_add(
     priority: int = typer.Option(0, help="Higher is served first by agents in several queues"),
     skill: list[str] = typer.Option([], help="NAME=LEVEL an agent needs at least; repeat"),
     max_wait: int | None = typer.Option(None, help="Seconds before overflow"),
+    max_callers: int | None = typer.Option(
+        None, help="Callers waiting at most; later ones overflow (or leave the queue)"
+    ),
+    leave_when_empty: bool = typer.Option(
+        False,
+        "--leave-when-empty",
+        help="With no agent logged in, callers overflow (or leave) instead of waiting",
+    ),
     overflow: str | None = typer.Option(None, help="The queue callers overflow to"),
     wrapup: int = typer.Option(10, help="Seconds of wrap-up after each call"),
     no_answer: int = typer.Option(15, help="Seconds an agent's phone rings before the next"),
@@ -235,6 +247,8 @@ def queue_add(
             priority=priority,
             skills=_skills(skill),
             max_wait_seconds=max_wait,
+            max_callers=max_callers,
+            leave_when_empty=leave_when_empty,
             overflow_queue=overflow,
             wrapup_seconds=wrapup,
             no_answer_seconds=no_answer,

@@ -115,10 +115,15 @@ def test_removing_an_agent_removes_its_endpoint(deployment: Deployment) -> None:
 
 
 def test_queues_are_added_listed_and_guarded(deployment: Deployment, cleanup: list[str]) -> None:
+    no_room = deployment.cli("queue", "add", "billing", "--max-callers", "0")
+    assert no_room.returncode == 2
+    assert "a queue's length limit is at least 1 caller" in no_room.stderr
     added = deployment.cli(
-        "queue", "add", "billing", "--priority", "5", "--skill", "billing=3", "--wrapup", "2"
-    )
+        "queue", "add", "billing", "--priority", "5", "--skill", "billing=3", "--wrapup", "2",
+        "--max-callers", "20", "--leave-when-empty",
+    )  # fmt: skip
     assert added.returncode == 0, added.stderr
+    assert "\tat most 20 waiting\tleft when empty" in added.stdout
     try:
         assert deployment.cli("queue", "add", "billing").returncode == 2
         agent = deployment.cli("agent", "add", "2105", "--name", "Eve", "--queue", "billing")

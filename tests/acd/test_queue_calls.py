@@ -169,7 +169,7 @@ def test_a_caller_overflows_after_the_max_wait(
         )
         assert events(deployment, "first") == [("entered", ""), ("overflowed", "")]
         overflowed = queue_log(deployment, queue="first", event="overflowed")[0]
-        assert overflowed.data == {"to_queue": "backup"}
+        assert overflowed.data == {"to_queue": "backup", "reason": "max_wait"}
         assert events(deployment, "backup") == [
             ("offered", "3401"),
             ("answered", "3401"),

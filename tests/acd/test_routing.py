@@ -17,7 +17,8 @@ from pbx.acd.errors import UnknownQueue
 from pbx.acd.routing import (
     AgentChanged,
     AgentSpec,
-    MaxWaitReached,
+    LeaveReason,
+    LeftQueue,
     Offer,
     Overflow,
     QueueSpec,
@@ -126,8 +127,70 @@ def test_overflow_after_max_wait_keeps_the_caller_first() -> None:
 def test_max_wait_without_overflow_leaves_the_queue() -> None:
     router = Router([QueueSpec("q", max_wait=5)])
     router.enqueue("c", "q", 0)
-    assert router.step(5) == [MaxWaitReached("c", "q")]
+    assert router.step(5) == [LeftQueue("c", "q")]
     assert "c" not in router.contacts
+
+
+def test_a_full_queue_turns_later_callers_away_to_its_overflow_or_out() -> None:
+    queues = [QueueSpec("small", max_callers=2, overflow="backup"), QueueSpec("backup")]
+    router = Router(queues, [AgentSpec("a", queues=("small",)), AgentSpec("b")])
+    _ready(router, "a")
+    router.not_ready("a", "meeting", 1)  # logged in, so callers wait for them
+    for n in range(3):
+        router.enqueue(f"c{n}", "small", n)
+    assert router.step(3) == [Overflow("c2", "small", "backup", LeaveReason.FULL)]
+    # A place frees up when a caller leaves: the next arrival is admitted.
+    router.withdraw("c0", 4)
+    router.enqueue("c3", "small", 5)
+    assert router.step(5) == []
+    assert router.contact("c3").queue == "small"
+    # Without an overflow queue the caller leaves the queue, for the flow's next step.
+    router.queues["small"] = QueueSpec("small", max_callers=2)
+    router.enqueue("c4", "small", 6)
+    assert router.step(6) == [LeftQueue("c4", "small", LeaveReason.FULL)]
+    # A kept callback place is never turned away.
+    router.enqueue("cb", "small", 7).callback = True
+    assert router.step(7) == []
+
+
+def test_a_queue_nobody_serves_turns_callers_away_when_asked_to() -> None:
+    queues = [
+        QueueSpec("night", leave_when_empty=True, overflow="day"),
+        QueueSpec("day", leave_when_empty=True),
+        QueueSpec("patient"),
+    ]
+    router = Router(queues, [AgentSpec("a", queues=("night",))])
+    router.enqueue("c1", "night", 1)
+    router.enqueue("c2", "patient", 1)
+    assert router.step(1) == [
+        Overflow("c1", "night", "day", LeaveReason.NO_AGENTS),
+        LeftQueue("c1", "day", LeaveReason.NO_AGENTS),
+    ]
+    assert router.contact("c2").queue == "patient"  # the others wait for someone to come
+    # Waiting callers leave too when the last agent logs out.
+    router.login("a", 2)
+    router.enqueue("c3", "night", 3)
+    assert router.step(3) == []
+    router.logout("a", 4)
+    assert router.step(4) == [
+        Overflow("c3", "night", "day", LeaveReason.NO_AGENTS),
+        LeftQueue("c3", "day", LeaveReason.NO_AGENTS),
+    ]
+
+
+def test_queues_overflowing_into_each_other_do_not_loop() -> None:
+    queues = [
+        QueueSpec("x", max_callers=1, overflow="y"),
+        QueueSpec("y", max_callers=1, overflow="x"),
+    ]
+    router = Router(queues, [AgentSpec("a", queues=("x", "y"))])
+    for n in range(3):
+        router.enqueue(f"c{n}", "x", n)
+    assert router.step(3) == [
+        Overflow("c1", "x", "y", LeaveReason.FULL),
+        Overflow("c2", "x", "y", LeaveReason.FULL),
+        LeftQueue("c2", "y", LeaveReason.FULL),
+    ]
 
 
 def test_a_caller_leaving_during_the_offer_frees_the_agent() -> None:

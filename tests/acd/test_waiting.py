@@ -1,6 +1,6 @@
 """What a waiting caller hears and where the IVR's queue node sends them: position and
-estimated-wait announcements while two SIPp callers wait, and a flow's skills and its
-`next` reaching the ACD."""
+estimated-wait announcements while two SIPp callers wait, a flow's skills and its `next`
+reaching the ACD, and a queue that is full or that nobody serves sending callers on."""
 
 from __future__ import annotations
 
@@ -21,10 +21,12 @@ pytestmark = pytest.mark.usefixtures("no_channels_left")
 QUEUES: dict[str, dict[str, Any]] = {
     "announce": {"announce_every_seconds": 5},
     "nordic": {"wrapup_seconds": 1, "max_wait_seconds": 4},
+    "small": {"max_callers": 1, "leave_when_empty": True},
 }
 AGENTS: dict[str, dict[str, Any]] = {
     "3611": {"queues": ["nordic"], "skills": {"sv": 2}},
     "3612": {"queues": ["nordic"], "skills": {"sv": 6}},
+    "3613": {"queues": ["small"]},
 }
 
 
@@ -123,6 +125,54 @@ def test_a_flow_s_skills_pick_the_agent_and_its_next_follows_an_unanswered_wait(
             ("answered", "3612"),
             ("completed", "3612"),
         ]
+    finally:
+        for phone in started:
+            phone.stop()
+
+
+def _path(deployment: Deployment, number: str) -> list[str]:
+    record = wait_until(lambda: _record(deployment, number), timeout=15, what="the call record")
+    return [s["node"] for s in record["path"] if s["action"] == "node"]
+
+
+def test_a_queue_nobody_serves_or_already_full_sends_callers_on_at_once(
+    deployment: Deployment, acd: SwitchboardProcess, sipp: Sipp, tmp_path: Path, passwords: dict
+) -> None:
+    def turned_away() -> list[str]:
+        return [e.data["reason"] for e in queue_log(deployment, event="turned_away")]
+
+    # Nobody is logged in to "small": the caller does not wait but goes on at `next`.
+    scenario = Caller(tmp_path).await_hangup(tmp_path / "sent-on.xml", timeout=30)
+    result = sipp.run(str(scenario), callers=[("0402220005", "Caller")], dialled="765", calls=1)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert events(deployment, "small") == [("entered", ""), ("turned_away", "")]
+    assert turned_away() == ["no_agents"]
+    assert _path(deployment, "0402220005") == ["queue", "sorry", "bye"]
+
+    # Its agent is logged in but busy elsewhere (not ready): one caller may wait, the
+    # next finds the queue full.
+    started = phones(deployment, tmp_path, passwords, ("3613", True))
+    try:
+        with deployment.api() as api:
+            paused = api.post("/api/agents/3613/not-ready", json={"reason": "meeting"})
+            assert paused.status_code == 200, paused.text
+        waiting = _caller(sipp, tmp_path, "0402220006", "765", wait=10)
+        wait_until(
+            lambda: events(deployment, "small").count(("entered", "")) == 2,
+            timeout=15,
+            what="the first caller to wait in the queue",
+        )
+        result = sipp.run(str(scenario), callers=[("0402220007", "Caller")], dialled="765", calls=1)
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert turned_away() == ["no_agents", "full"]
+        assert _path(deployment, "0402220007") == ["queue", "sorry", "bye"]
+        finished(waiting)  # hung up after waiting: abandoned, never turned away
+        wait_until(
+            lambda: ("abandoned", "") in events(deployment, "small"),
+            timeout=15,
+            what="the waiting caller to be logged as abandoned",
+        )
+        assert turned_away() == ["no_agents", "full"]
     finally:
         for phone in started:
             phone.stop()
