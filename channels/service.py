@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from channels.adapter import ChannelAdapter
 from channels.broadcast import Broadcasts
 from channels.chat.adapter import ChatAdapter
+from channels.chat.hub import ChatHub
 from channels.chat.session import ChatService
 from channels.email.adapter import EmailAdapter
 from channels.email.imap import ImapPoller
@@ -70,9 +71,11 @@ class Channels:
         ]
         if self.imap is not None:
             tasks.append(asyncio.create_task(self.imap.run(), name="channels-imap"))
-        if self.chat is not None:  # open widgets hear when agents come and go
-            feed = self.chat.presence_feed.run()
-            tasks.append(asyncio.create_task(feed, name="chat-presence"))
+        if self.chat is not None:  # replies and agents' comings and goings reach widgets
+            tasks += [
+                asyncio.create_task(self.chat.adapter.hub.relay(), name="chat-relay"),
+                asyncio.create_task(self.chat.presence_feed.run(), name="chat-presence"),
+            ]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
@@ -115,7 +118,7 @@ def build_channels(
     if settings.chat.enabled:
         if not chat_secret:
             raise ValueError("web chat needs a secret to sign its conversation tokens")
-        chat_adapter = ChatAdapter(chat_secret)
+        chat_adapter = ChatAdapter(chat_secret, ChatHub(bus))
         adapters["chat"] = chat_adapter
         chat = ChatService(db, inbox, chat_adapter, bus, settings.chat.presence_lease_seconds)
     if settings.email.enabled:

@@ -1,8 +1,9 @@
 """The web chat channel. A visitor is known by the email of the pre-chat form; the
 conversation token the widget keeps (signed, so it cannot be forged to read someone
 else's chat) carries that email, their name and the conversation id, and lets a reloaded
-page resume. Agent replies are pushed to the open sockets; a visitor who is away sees
-them in the history when they come back (the reply counts as sent)."""
+page resume. Agent replies are pushed to the open sockets (of any process, through the
+bus); a visitor who is away sees them in the history when they come back (the reply
+counts as sent)."""
 
 from __future__ import annotations
 
@@ -108,7 +109,7 @@ class ChatAdapter:
 
     async def send(self, message: Outbound) -> Sent:
         conversation = str(message.meta.get("conversation", ""))
-        pushed = await self.hub.push(
+        pushed = await self.hub.send(
             conversation,
             {
                 "type": "message",

@@ -105,13 +105,17 @@ async def channels(desk: Desk, sink: SmtpSink) -> AsyncIterator[Channels]:  # no
 
 
 @asynccontextmanager
-async def presence_feed(chat: ChatService | None) -> AsyncIterator[None]:
-    """The chat's presence feed running, as ``Channels.run_workers`` runs it: open widgets
-    hear when agents come and go."""
+async def chat_workers(chat: ChatService | None) -> AsyncIterator[None]:
+    """The chat's workers running, as ``Channels.run_workers`` runs them: replies relayed
+    to this process's widgets, and agents' comings and goings told to them."""
     assert chat is not None
-    task = asyncio.create_task(chat.presence_feed.run())
+    tasks = [
+        asyncio.create_task(chat.adapter.hub.relay()),
+        asyncio.create_task(chat.presence_feed.run()),
+    ]
     try:
         yield
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

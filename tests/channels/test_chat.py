@@ -13,7 +13,7 @@ import websockets
 
 from channels.service import Channels, build_channels
 from channels.settings import ChannelSettings, ChatSettings
-from tests.channels.conftest import presence_feed
+from tests.channels.conftest import chat_workers
 from tests.channels.providers import serving
 from tests.ticketing.conftest import Desk
 from web.app import create_app
@@ -32,7 +32,7 @@ async def chat(desk: Desk) -> AsyncIterator[Chat]:
         settings, desk.db, desk.bus, desk.services.attachments.store, chat_secret="chat-secret"
     )
     app = create_app(dataclasses.replace(desk.app.state.context, channels=channels))
-    async with serving(app) as port, presence_feed(channels.chat):
+    async with serving(app) as port, chat_workers(channels.chat):
         yield Chat(channels, f"ws://127.0.0.1:{port}")
 
 

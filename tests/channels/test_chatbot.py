@@ -26,7 +26,7 @@ from knowledge.service import KnowledgeService
 from pbx.acd.routing import AgentSpec, Router
 from switchboard.bus import EventBus
 from switchboard.redis_bus import RedisBus
-from tests.channels.conftest import presence_feed
+from tests.channels.conftest import chat_workers
 from tests.channels.providers import serving
 from tests.ticketing.conftest import PNG_HEADER, Desk
 from ticketing.access.roles import SYSTEM
@@ -72,7 +72,7 @@ def chatbot_app(desk: Desk, bus: EventBus | None = None) -> tuple[Channels, Fast
 @pytest.fixture
 async def bot(desk: Desk) -> AsyncIterator[Bot]:
     channels, app = chatbot_app(desk)
-    async with serving(app) as port, presence_feed(channels.chat):
+    async with serving(app) as port, chat_workers(channels.chat):
         yield Bot(channels, f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}")
 
 
@@ -273,7 +273,7 @@ async def test_an_unrenewed_presence_lapses_and_open_widgets_are_told(desk: Desk
     assert channels.chat is not None
     user, _ = await desk.user("agent")
     app = create_app(dataclasses.replace(desk.app.state.context, channels=channels))
-    async with serving(app) as port, presence_feed(channels.chat):
+    async with serving(app) as port, chat_workers(channels.chat):
         url = f"ws://127.0.0.1:{port}/api/channels/chat/ws"
         async with websockets.connect(url) as socket:
             await socket.send(json.dumps({"type": "hello", "name": "Per", "email": "per@ex.se"}))
@@ -285,17 +285,17 @@ async def test_an_unrenewed_presence_lapses_and_open_widgets_are_told(desk: Desk
             assert await channels.chat.desk_presence.agents() == []
 
 
-async def test_presence_set_in_one_web_process_reaches_visitors_of_another(
+async def test_presence_and_replies_from_one_web_process_reach_visitors_of_another(
     desk: Desk, redis_url: str
 ) -> None:
     prefix = f"test-{uuid.uuid4().hex}:"
     buses = [RedisBus(redis_url, prefix=prefix), RedisBus(redis_url, prefix=prefix)]
-    (_, desk_app), (visitors, visitor_app) = (chatbot_app(desk, bus) for bus in buses)
+    (desk_side, desk_app), (visitors, visitor_app) = (chatbot_app(desk, b) for b in buses)
     try:
         async with (
             serving(desk_app) as desk_port,
             serving(visitor_app) as visitor_port,
-            presence_feed(visitors.chat),
+            chat_workers(visitors.chat),
         ):
             url = f"ws://127.0.0.1:{visitor_port}/api/channels/chat/ws"
             async with websockets.connect(url) as socket:
@@ -309,6 +309,17 @@ async def test_presence_set_in_one_web_process_reaches_visitors_of_another(
                 said = await agent.put("/api/channels/chat/presence", json={"available": True})
                 assert said.json() == {"available": True, "users": [user["id"]]}
                 assert await frame(socket) == {"type": "agents", "available": True}
+                number = (await ask(socket, "оператор", "t1"))["ticket"]
+                # The agent's reply leaves through the other process's outbox.
+                reply = await agent.post(
+                    f"/api/tickets/{number}/entries",
+                    json={"kind": "reply", "body": "Вітаю, я тут.", "channel": "chat"},
+                )
+                assert reply.status_code == 201, reply.text
+                await desk_side.outbox.collect()
+                assert await desk_side.outbox.send_due() == 1
+                pushed = await frame(socket)
+                assert (pushed["from"], pushed["text"]) == ("agent", "Вітаю, я тут.")
             seen = httpx.AsyncClient(
                 base_url=f"http://127.0.0.1:{visitor_port}", headers=dict(token.headers)
             )
