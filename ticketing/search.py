@@ -11,6 +11,13 @@ tickets and in thread entries separately, each branch with all the filters, the 
 the cursor, the sort and the page limit, so each can stop at one page (an ordered scan, or
 a bounded top-N over the index's matches, as the planner sees fit); the page is then the
 first ``limit`` tickets of the two branches' union in the same order.
+
+On PostgreSQL a GIN index returns its matches in no useful order, so a common word costs
+a heap visit per matching row before the newest can be picked. A search newest first
+therefore looks at the newest ``WINDOWS`` of ticket ids first (each branch a bitmap AND
+of the GIN index and the id range, visiting only the matches inside it), and widens
+only when a window holds less than a page: the rows a window gives are the newest
+overall, as everything outside it is older.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from switchboard.db import Database
@@ -58,6 +66,7 @@ from ticketing.scope import sees_internal, ticket_scope
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 8
+WINDOWS = (10_000, 100_000)  # ticket ids searched, newest first, before all of them
 
 
 class Sort(StrEnum):
@@ -124,8 +133,9 @@ def _sort_key(sort: Sort) -> Any:
 
 
 class TicketSearch:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, windows: Sequence[int] = WINDOWS) -> None:
         self.db = db
+        self.windows = windows
 
     async def page(
         self,
@@ -143,9 +153,12 @@ class TicketSearch:
         order = [key.desc(), Ticket.id.desc()] if descending else [key.asc(), Ticket.id.asc()]  # type: ignore[union-attr]
         if key is Ticket.id:
             order = order[:1]
-        statement = self.statement(principal, filters, order, limit + 1, after)
         async with self.db.session() as session:
-            rows = list((await session.exec(statement)).all())
+            for floor in await self._floors(session, filters, sort, cursor):
+                statement = self.statement(principal, filters, order, limit + 1, after, floor)
+                rows = list((await session.exec(statement)).all())
+                if len(rows) > limit:
+                    break
         if len(rows) <= limit:
             return rows, None
         rows = rows[:limit]
@@ -157,6 +170,17 @@ class TicketSearch:
         async with self.db.session() as session:
             return list((await session.exec(statement)).all())
 
+    async def _floors(
+        self, session: AsyncSession, filters: TicketFilter, sort: Sort, cursor: str | None
+    ) -> list[int | None]:
+        """The lowest ticket id of each window a page is looked for in (None: all)."""
+        if self.db.dialect != "postgresql" or sort is not Sort.NEWEST or not _words(filters):
+            return [None]
+        top = int(cursor) if cursor else (await session.exec(select(func.max(Ticket.id)))).one()
+        if top is None:
+            return [None]
+        return [top - span for span in self.windows if top - span > 0] + [None]
+
     def statement(
         self,
         principal: Principal,
@@ -164,22 +188,27 @@ class TicketSearch:
         order: Sequence[Any],
         limit: int,
         where: Sequence[Any] = (),
+        floor: int | None = None,
     ) -> SelectOfScalar[Ticket]:
-        """The first ``limit`` tickets in ``order`` matching the filters (and ``where``)."""
+        """The first ``limit`` tickets in ``order`` matching the filters (and ``where``),
+        among ticket ids from ``floor`` up when it is given."""
         conditions = [*ticket_scope(principal), *filter_conditions(filters), *where]
-        words = [w.lower() for w in _WORD.findall(filters.q or "")][:MAX_WORDS]
+        words = _words(filters)
         if not words:
             return select(Ticket).where(*conditions).order_by(*order).limit(limit)
+        if floor is not None:
+            conditions.append(Ticket.id >= floor)  # type: ignore[operator]
         branches = [
             select(Ticket.id).where(*conditions, match).order_by(*order).limit(limit).subquery()
-            for match in self._matches(words, sees_internal(principal))
+            for match in self._matches(words, sees_internal(principal), floor)
         ]
         found = union_all(*(select(b.c.id) for b in branches))
         return select(Ticket).where(Ticket.id.in_(found)).order_by(*order).limit(limit)  # type: ignore[union-attr]
 
-    def _matches(self, words: list[str], internal: bool) -> tuple[Any, Any]:
+    def _matches(self, words: list[str], internal: bool, floor: int | None) -> tuple[Any, Any]:
         """Conditions on ``Ticket``: the words in the ticket itself, and in an entry of its
-        thread (internal notes only for those who see them)."""
+        thread (internal notes only for those who see them; on PostgreSQL only of tickets
+        from id ``floor`` up, when given)."""
         if self.db.dialect == "sqlite":
             query = " ".join(f'"{w}"*' for w in words)
             entries = "" if internal else " AND internal = 0"
@@ -202,10 +231,16 @@ class TicketSearch:
         )
         if not internal:
             entry = entry.where(TicketEntry.internal == False)  # noqa: E712
+        if floor is not None:
+            entry = entry.where(TicketEntry.ticket_id >= floor)
         return (
             literal_column("tickets.search").op("@@")(tsquery),
             Ticket.id.in_(entry),  # type: ignore[union-attr]
         )
+
+
+def _words(f: TicketFilter) -> list[str]:
+    return [w.lower() for w in _WORD.findall(f.q or "")][:MAX_WORDS]
 
 
 def filter_conditions(f: TicketFilter) -> list[Any]:

@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 
 from tests.ticketing.conftest import Desk
+from ticketing.access.roles import SYSTEM
+from ticketing.search import TicketFilter, TicketSearch
 
 
 async def _pages(client: httpx.AsyncClient, **params: Any) -> list[list[str]]:
@@ -59,3 +61,37 @@ async def test_matches_in_tickets_and_threads_page_together_in_order(desk: Desk)
     assert theirs  # the partner has matches, and sees only those
     seen = await _pages(partner, q="culvert", limit=1)
     assert [n for page in seen for n in page] == theirs
+
+
+async def test_a_newest_first_search_looked_for_in_id_windows_finds_the_same_pages(
+    desk: Desk,
+) -> None:
+    """On PostgreSQL the newest tickets are searched first, in windows of ids widened
+    until a page is full (at 1M tickets windows are 10,000 and 100,000 ids; here 2 and 4
+    over a dozen tickets); the pages are those a search of every ticket gives."""
+    matching: list[str] = []
+    for i in range(12):
+        ticket = await desk.ticket(subject="Culvert blocked" if i in (0, 1, 7) else f"T {i}")
+        if i in (0, 1, 3, 7, 10):
+            matching.insert(0, ticket["number"])  # newest first
+        if i in (3, 10):
+            made = await desk.system.post(
+                f"/api/tickets/{ticket['number']}/entries",
+                json={"kind": "email", "direction": "inbound", "body": "the culvert again"},
+            )
+            assert made.status_code == 201
+
+    async def pages(search: TicketSearch, limit: int) -> list[list[str]]:
+        found, cursor = [], None
+        while True:
+            rows, cursor = await search.page(
+                SYSTEM, TicketFilter(q="culvert"), limit=limit, cursor=cursor
+            )
+            found.append([t.number for t in rows])
+            if cursor is None:
+                return found
+
+    for limit in (1, 2):  # pages filled in the first window, and pages that widen to all
+        everywhere = await pages(TicketSearch(desk.db, windows=()), limit)
+        assert [n for page in everywhere for n in page] == matching
+        assert await pages(TicketSearch(desk.db, windows=(2, 4)), limit) == everywhere
