@@ -100,3 +100,38 @@ async def test_a_failed_round_of_background_work_is_logged_and_the_work_goes_on(
         await asyncio.gather(worker, return_exceptions=True)
     assert rounds == ["round"] * 3
     assert caplog.records[0].getMessage() == "threading failed; will retry"
+
+
+def test_a_second_provisioning_run_waits_for_the_first(tmp_path: Path) -> None:
+    """Two runs at once (scripts/run beside scripts/test) must not build one root twice."""
+    import fcntl
+    import threading
+
+    from pbx.asterisk.runtime import MARKER, PACKAGES, provision_rootfs
+
+    root = tmp_path / "asterisk-rootfs"
+    info = root / "var/lib/dpkg/info"
+    info.mkdir(parents=True)
+    for package in PACKAGES:
+        (info / f"{package}.list").touch()
+    (root / MARKER).write_text("22.5.2\n")
+    messages: list[str] = []
+    waiting = threading.Event()
+
+    def progress(message: str) -> None:
+        messages.append(message)
+        if message.startswith("waiting for another run"):
+            waiting.set()
+
+    results = []
+    with open(root.with_name("asterisk-rootfs.lock"), "w") as first_run:
+        fcntl.flock(first_run, fcntl.LOCK_EX)
+        second_run = threading.Thread(
+            target=lambda: results.append(provision_rootfs(root, "", "sid", progress))
+        )
+        second_run.start()
+        assert waiting.wait(timeout=10)
+        assert results == []  # still waiting while the first run holds the root
+    second_run.join(timeout=10)
+    assert [r.version for r in results] == ["22.5.2"]
+    assert messages[-1] == f"Asterisk 22.5.2 already provisioned in {root}"

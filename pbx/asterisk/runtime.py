@@ -8,11 +8,13 @@ work as with a system install. A second run finds the root ready and reuses it.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -129,8 +131,26 @@ def _add_packages(root: Path, packages: list[str], progress: Progress) -> None:
             )
 
 
+@contextmanager
+def _provisioning_lock(root: Path, progress: Progress) -> Iterator[None]:
+    """One provisioner per root: a second run (say scripts/run beside scripts/test) waits."""
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with open(root.with_name(root.name + ".lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress(f"waiting for another run that is provisioning {root}")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def provision_rootfs(root: Path, mirror: str, suite: str, progress: Progress) -> AsteriskRuntime:
     """Build the Debian root with Asterisk; idempotent, and safe to re-run after a failure."""
+    with _provisioning_lock(root, progress):
+        return _provision_locked(root, mirror, suite, progress)
+
+
+def _provision_locked(root: Path, mirror: str, suite: str, progress: Progress) -> AsteriskRuntime:
     existing = rootfs_runtime(root)
     if existing is not None:
         missing = _missing_packages(root)
