@@ -182,6 +182,7 @@ class SippAgent:
         self.errors = workdir / f"agent-{extension}-errors.log"
         self.port = free_port(socket.SOCK_DGRAM)
         self.password = password
+        self.stopped = False
         self.registrar = f"127.0.0.1:{deployment.sip_port}"
         self.process = subprocess.Popen(
             [
@@ -218,17 +219,25 @@ class SippAgent:
     def exited(self) -> int | None:
         return self.process.poll()
 
+    def crash(self) -> None:
+        """The phone dies without signing off (a power cut): Asterisk keeps its contact
+        until qualify notices, so calls can still be offered to it."""
+        self.process.kill()
+        self.process.wait()
+
     def stop(self) -> None:
         """Unregister and end the phone, so its agent is logged out straight away (not
         only once Asterisk's qualify notices the phone is gone)."""
-        if self.process.poll() is not None:
+        if self.stopped:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        self.stopped = True
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         scenario = self.workdir / f"agent-{self.extension}-unregister.xml"
         scenario.write_text(_UNREGISTER)
         subprocess.run(

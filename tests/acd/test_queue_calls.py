@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.acd.acd_setup import events, finished, phones, provision, queue_log
+from tests.acd.acd_setup import agent_states, events, finished, phones, provision, queue_log
 from tests.harness import ROOT, Deployment, Sipp, SwitchboardProcess, running, wait_until
 from tests.scenarios import Caller
 
@@ -25,6 +25,9 @@ QUEUES: dict[str, dict[str, Any]] = {
     "solo": {"wrapup_seconds": 4},
     "backup": {"wrapup_seconds": 1},
     "first": {"max_wait_seconds": 2, "overflow_queue": "backup"},
+    "plain": {"wrapup_seconds": 1},
+    "vip": {"wrapup_seconds": 1, "priority": 5},
+    "fragile": {"wrapup_seconds": 1, "no_answer_seconds": 4},
 }
 AGENTS: dict[str, dict[str, Any]] = {
     "3101": {"queues": ["support"]},
@@ -33,6 +36,9 @@ AGENTS: dict[str, dict[str, Any]] = {
     "3202": {"queues": ["norep"]},
     "3301": {"queues": ["solo"]},
     "3401": {"queues": ["backup"]},
+    "3501": {"queues": ["plain", "vip"]},
+    "3601": {"queues": ["fragile"]},
+    "3602": {"queues": ["fragile"]},
 }
 
 
@@ -56,6 +62,16 @@ def _call(sipp: Sipp, tmp_path: Path, number: str, dialled: str, talk: float) ->
     return sipp.start(str(scenario), callers=[(number, "Caller")], dialled=dialled, calls=1)
 
 
+def _closed_call(deployment: Deployment, number: str) -> dict[str, Any]:
+    def record() -> dict[str, Any] | None:
+        with deployment.api() as api:
+            items = api.get("/api/calls", params={"limit": 200}).json()["items"]
+        done = [c for c in items if c["caller_number"] == number and c["ended_at"]]
+        return done[0] if done else None
+
+    return wait_until(record, timeout=15, what=f"the closed call record of {number}")
+
+
 def test_the_longest_idle_agent_answers_and_the_call_names_them(
     deployment: Deployment, acd: SwitchboardProcess, sipp: Sipp, tmp_path: Path, passwords: dict
 ) -> None:
@@ -75,14 +91,7 @@ def test_the_longest_idle_agent_answers_and_the_call_names_them(
         ]
         answered = queue_log(deployment, queue="support", event="answered")[0]
         assert answered.wait_seconds is not None and answered.wait_seconds < 5
-
-        def record() -> dict | None:
-            with deployment.api() as api:
-                items = api.get("/api/calls", params={"limit": 200}).json()["items"]
-            done = [c for c in items if c["caller_number"] == "0401110001" and c["ended_at"]]
-            return done[0] if done else None
-
-        call = wait_until(record, timeout=15, what="the call record")
+        call = _closed_call(deployment, "0401110001")
         assert call["agent"] == "3101"
         assert call["disposition"] == "answered"
     finally:
@@ -177,6 +186,81 @@ def test_a_caller_overflows_after_the_max_wait(
         ]
         answered = queue_log(deployment, queue="backup", event="answered")[0]
         assert answered.wait_seconds is not None and answered.wait_seconds >= 2
+    finally:
+        for phone in started:
+            phone.stop()
+
+
+def test_a_later_caller_in_a_higher_priority_queue_is_served_first(
+    deployment: Deployment, acd: SwitchboardProcess, sipp: Sipp, tmp_path: Path, passwords: dict
+) -> None:
+    started = phones(deployment, tmp_path, passwords, ("3501", True))
+    try:
+        busy = _call(sipp, tmp_path, "0401110007", "706", talk=5)
+        wait_until(
+            lambda: ("answered", "3501") in events(deployment, "plain"),
+            timeout=15,
+            what="the agent to take the first call",
+        )
+        # while the agent talks, a caller joins the ordinary queue, then one the VIP queue
+        earlier = _call(sipp, tmp_path, "0401110008", "706", talk=22)
+        wait_until(
+            lambda: events(deployment, "plain").count(("entered", "")) == 2,
+            timeout=15,
+            what="the second caller to wait in the ordinary queue",
+        )
+        later = _call(sipp, tmp_path, "0401110009", "707", talk=9)
+        for caller in (busy, later, earlier):
+            finished(caller)
+        wait_until(
+            lambda: (
+                events(deployment, "plain").count(("completed", "3501")) == 2
+                and ("completed", "3501") in events(deployment, "vip")
+            ),
+            timeout=20,
+            what="all three calls to complete",
+        )
+        answers = [
+            (e.queue, e.id)
+            for e in queue_log(deployment, agent="3501", event="answered")
+            if e.queue in ("plain", "vip")
+        ]
+        # the VIP caller arrived last but was answered before the ordinary one waiting
+        assert [queue for queue, _ in answers] == ["plain", "vip", "plain"]
+        waiting = queue_log(deployment, queue="plain", event="entered")[1]
+        assert queue_log(deployment, queue="vip", event="entered")[0].id > waiting.id
+        waits = {e.queue: e.wait_seconds for e in queue_log(deployment, event="answered")}
+        assert waits["vip"] is not None and waits["vip"] < 9
+    finally:
+        for phone in started:
+            phone.stop()
+
+
+def test_an_unreachable_phone_sends_the_caller_back_to_the_head_of_the_queue(
+    deployment: Deployment, acd: SwitchboardProcess, sipp: Sipp, tmp_path: Path, passwords: dict
+) -> None:
+    started = phones(deployment, tmp_path, passwords, ("3601", True), ("3602", True))
+    try:
+        # the longest-idle agent's phone dies without signing off: Asterisk still has
+        # its contact (qualify has not noticed yet), so the first offer goes to it
+        started[0].crash()
+        finished(_call(sipp, tmp_path, "0401110010", "708", talk=10))
+        wait_until(
+            lambda: ("completed", "3602") in events(deployment, "fragile"),
+            timeout=20,
+            what="the call to complete with the reachable agent",
+        )
+        assert events(deployment, "fragile") == [
+            ("entered", ""),
+            ("offered", "3601"),
+            ("no_answer", "3601"),
+            ("offered", "3602"),
+            ("answered", "3602"),
+            ("completed", "3602"),
+        ]
+        assert agent_states(deployment, "3601")[-1] in ("not_ready", "logged_out")
+        call = _closed_call(deployment, "0401110010")
+        assert (call["agent"], call["disposition"]) == ("3602", "answered")
     finally:
         for phone in started:
             phone.stop()
