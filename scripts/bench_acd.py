@@ -116,7 +116,11 @@ def report(deployment: Deployment) -> tuple[list[str], bool]:
         f"p99 {p99 if p99 is None else f'{p99:.2f}'} ms, "
         f"max {max(routing, default=0):.2f} ms",
     ]
-    return lines, not lost
+    unfinished = answered - completed - abandoned
+    if unfinished:
+        lines.append(f"answered but not (yet) logged completed: {len(unfinished)}")
+    # the report is final once nobody is lost and every answered call's completion is in
+    return lines, not lost and not unfinished
 
 
 def start_agents(deployment: Deployment, workdir: Path, passwords: dict[str, str]) -> list[Any]:
