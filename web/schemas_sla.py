@@ -54,6 +54,9 @@ class PolicyIn(Input):
     first_response_minutes: int | None = Field(None, ge=1, le=MINUTES_IN_A_YEAR)
     category_id: DbId | None = Field(None, description="Applies to it and its sub-categories")
     priority: Priority | None = None
+    organisation_id: DbId | None = Field(
+        None, description="A customer's own policy: tickets of this organisation"
+    )
     warn_before_minutes: int = Field(60, ge=0, le=MINUTES_IN_A_YEAR)
     raise_priority: bool = Field(False, description="At breach: one priority step up")
     escalate_team_id: DbId | None = Field(None, description="At breach: hand to this team")
@@ -68,6 +71,7 @@ class PolicyOut(BaseModel):
     first_response_minutes: int | None
     category_id: int | None
     priority: Priority | None
+    organisation_id: int | None
     warn_before_minutes: int
     raise_priority: bool
     escalate_team_id: int | None

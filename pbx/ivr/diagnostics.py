@@ -9,10 +9,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from switchboard.yaml_loader import LoadedYaml, Mark
+
 from .fields import PATTERN_HINTS
 from .models import NODE_TYPES, Flow, Path
 from .prompts import Prompt
-from .yaml_loader import LoadedYaml, Mark
 
 
 @dataclass(frozen=True, order=True)

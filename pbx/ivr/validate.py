@@ -12,6 +12,8 @@ from typing import Any
 import phonenumbers
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from switchboard.yaml_loader import LoadedYaml, YamlSyntaxError, load_yaml
+
 from .diagnostics import FlowError, describe_path, error_at, translate
 from .fields import LANGUAGES
 from .graph import check_graph, node_info, raw_node_info
@@ -19,7 +21,6 @@ from .models import NODE_TYPES, BaseNode, Flow, GotoFlowNode, Node, SetNode, Tra
 from .models import Path as DocPath
 from .prompts import Prompt
 from .routes import RouteTable, parse_routes
-from .yaml_loader import LoadedYaml, YamlSyntaxError, load_yaml
 
 ROUTES_FILE = "routes.yaml"
 _NODE = TypeAdapter(Node)

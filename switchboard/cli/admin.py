@@ -1,4 +1,4 @@
-"""``switchboard admin``: users, teams, categories, streets, API tokens and rules.
+"""``switchboard admin``: users, teams, categories, streets, API tokens, rules and SLAs.
 
 Every change is made as the principal ``cli (<os user>)`` and written to the audit log.
 Generated passwords and tokens are printed once and never stored in plain text.
@@ -42,7 +42,9 @@ app.add_typer(teams_app, name="teams")
 app.add_typer(categories_app, name="categories")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(rules_app, name="rules")
+sla_app = typer.Typer(help="Business calendars and SLA policies as YAML.", no_args_is_help=True)
 app.add_typer(streets_app, name="streets")
+app.add_typer(sla_app, name="sla")
 
 if TYPE_CHECKING:
     from ticketing.services import Ticketing
@@ -301,5 +303,58 @@ def streets_import(file: Path = typer.Argument(..., exists=True, dir_okay=False)
     async def work(s: Ticketing, actor: Principal) -> None:
         added, known = await s.streets.import_rows(actor, rows)
         say(f"{added} streets added, {known} already there, {len(rows)} in {file.name}")
+
+    _run(work)
+
+
+# -- service levels ----------------------------------------------------------------------
+
+
+@sla_app.command("export")
+def sla_export() -> None:
+    """Print every business calendar and SLA policy as YAML (the import's format)."""
+    from ticketing.sla.document import SlaDocuments
+
+    say(_run(lambda s, _actor: SlaDocuments(s.sla).export_yaml()).rstrip())
+
+
+@sla_app.command("import")
+def sla_import(file: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Create or replace (by name) the calendars and policies of a YAML file; every item
+    and reference is checked before anything changes. Open tickets' deadlines follow."""
+    from ticketing.sla.document import SlaDocuments
+
+    text = file.read_text(encoding="utf-8")
+
+    async def work(s: Ticketing, actor: Principal) -> None:
+        calendars, policies = await SlaDocuments(s.sla).import_yaml(actor, text)
+        say(f"{calendars} calendars and {policies} policies imported from {file.name}")
+
+    _run(work)
+
+
+@sla_app.command("list")
+def sla_list() -> None:
+    """Policies: id, name, calendar, targets in business minutes, what they apply to."""
+
+    async def work(s: Ticketing, _actor: Principal) -> None:
+        calendars = {c.calendar.id: c.calendar.name for c in await s.sla.calendars()}
+        paths = {
+            v.category.id: v.category.path
+            for v in await s.catalog.categories(include_inactive=True)
+        }
+        for p in await s.sla.policies():
+            scope = [
+                f"category {paths.get(p.category_id)}" if p.category_id else "",
+                f"priority {p.priority.value}" if p.priority else "",
+                f"organisation {p.organisation_id}" if p.organisation_id else "",
+            ]
+            applies = ", ".join(x for x in scope if x) or "every ticket"
+            first = p.first_response_minutes or "-"
+            state = "" if p.active else "\t(inactive)"
+            say(
+                f"{p.id}\t{p.name}\t{calendars.get(p.calendar_id, p.calendar_id)}\t"
+                f"first response {first}, resolution {p.resolution_minutes}\t{applies}{state}"
+            )
 
     _run(work)

@@ -9,7 +9,7 @@ import pytest
 
 from pbx.ivr.schema import flow_json_schema, schema_text
 from pbx.ivr.validate import flow_files
-from pbx.ivr.yaml_loader import load_yaml
+from switchboard.yaml_loader import load_yaml
 
 from .helpers import FLOWS_DIR
 

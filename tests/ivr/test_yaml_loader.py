@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pbx.ivr.yaml_loader import Mark, YamlSyntaxError, load_yaml
+from switchboard.yaml_loader import Mark, YamlSyntaxError, load_yaml
 
 TEXT = """\
 name: main

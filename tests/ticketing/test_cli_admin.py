@@ -132,3 +132,71 @@ async def test_rules_round_trip_through_yaml(
     assert "name: urgent words" in exported.output
     ticket = await desk.ticket(subject="Smell of gas")
     assert ticket["priority"] == "urgent"
+
+
+SLA_YAML = """\
+calendars:
+- name: office
+  timezone: Europe/Helsinki
+  hours: {mon: [[08:00, 16:00]], tue: [[08:00, 16:00]], wed: [[08:00, 16:00]],
+          thu: [[08:00, 16:00]], fri: [[08:00, 16:00]]}
+  holidays: {2026-12-24: Christmas Eve, 2026-12-25: Christmas Day}
+policies:
+- name: standard
+  calendar: office
+  first_response_minutes: 120
+  resolution_minutes: 960
+- name: contract
+  calendar: office
+  resolution_minutes: 240
+  organisation: ORGANISATION
+  escalate_team: Network
+"""
+
+
+async def test_service_levels_come_from_yaml_and_go_back_out(
+    desk: Desk, admin_cli: AdminCli, tmp_path: Path
+) -> None:
+    utility = await desk.organisation("Helen Oy")
+    assert (await admin_cli("teams", "add", "Network")).exit_code == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        SLA_YAML.replace("ORGANISATION", str(utility["id"])).replace(
+            "calendar: office\n  r", "calendar: ofice\n  r"
+        )
+    )
+    refused = await admin_cli("sla", "import", str(bad))
+    assert refused.exit_code == 2
+    assert "policy 2 (contract): no calendar is named 'ofice'" in refused.output
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(SLA_YAML.replace("resolution_minutes: 960", "resolution_minutes: soon"))
+    refused = await admin_cli("sla", "import", str(typo))
+    assert refused.exit_code == 2
+    assert "11:23: policies.0.resolution_minutes:" in refused.output
+    assert (await desk.system.get("/api/calendars")).json() == []  # nothing was written
+
+    good = tmp_path / "sla.yaml"
+    good.write_text(SLA_YAML.replace("ORGANISATION", str(utility["id"])))
+    imported = await admin_cli("sla", "import", str(good))
+    assert imported.output.strip() == "1 calendars and 2 policies imported from sla.yaml"
+    listed = (await admin_cli("sla", "list")).output.splitlines()
+    assert [line.split("\t")[1:3] for line in listed] == [
+        ["standard", "office"],
+        ["contract", "office"],
+    ]
+    assert listed[1].endswith(f"organisation {utility['id']}")
+    ticket = await desk.ticket(organisation_id=utility["id"])
+    policies = {p["name"]: p for p in (await desk.system.get("/api/sla-policies")).json()}
+    assert ticket["sla_policy_id"] == policies["contract"]["id"]
+    hours = (await desk.system.get("/api/calendars")).json()[0]["hours"]
+    assert hours["mon"] == [["08:00", "16:00"]]  # text, not YAML 1.1's base-60 numbers
+
+    # the export imports again unchanged; a changed target replaces the policy by name
+    exported = (await admin_cli("sla", "export")).output
+    assert "escalate_team: Network" in exported and "'2026-12-24': Christmas Eve" in exported
+    again = tmp_path / "again.yaml"
+    again.write_text(exported.replace("resolution_minutes: 240", "resolution_minutes: 180"))
+    assert (await admin_cli("sla", "import", str(again))).exit_code == 0
+    policies = {p["name"]: p for p in (await desk.system.get("/api/sla-policies")).json()}
+    assert policies["contract"]["resolution_minutes"] == 180
+    assert len(policies) == 2

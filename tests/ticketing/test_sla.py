@@ -105,6 +105,46 @@ async def test_the_most_specific_policy_applies(desk: Desk) -> None:
     assert calmer.json()["sla_policy_id"] != urgent_water.json()["id"]
 
 
+async def test_a_customer_s_own_policy_applies_to_its_people_s_tickets(desk: Desk) -> None:
+    await _policy(desk, OFFICE, resolution_minutes=16 * 60)
+    calendar_id = (await desk.system.get("/api/calendars")).json()[0]["id"]
+    utility = await desk.organisation("Helen Oy")
+    person = await desk.system.post(
+        "/api/contacts", json={"display_name": "Aino", "organisation_id": utility["id"]}
+    )
+    assert person.status_code == 201, person.text
+    not_an_organisation = await desk.system.post(
+        "/api/sla-policies",
+        json={
+            "name": "contract",
+            "calendar_id": calendar_id,
+            "resolution_minutes": 240,
+            "organisation_id": person.json()["id"],
+        },
+    )
+    assert not_an_organisation.status_code == 422
+    assert "organisation" in not_an_organisation.text
+    contract = await desk.system.post(
+        "/api/sla-policies",
+        json={
+            "name": "contract",
+            "calendar_id": calendar_id,
+            "resolution_minutes": 240,
+            "organisation_id": utility["id"],
+        },
+    )
+    assert contract.status_code == 201, contract.text
+    assert contract.json()["organisation_id"] == utility["id"]
+    theirs = await desk.ticket(contact_id=person.json()["id"])
+    anyone = await desk.ticket()
+    assert theirs["sla_policy_id"] == contract.json()["id"]
+    assert anyone["sla_policy_id"] not in (None, contract.json()["id"])
+    # the contract's 4 business hours, not the standard 16
+    await _created_at(desk, theirs["number"], datetime(2026, 12, 21, 9, 0, tzinfo=HKI))
+    detail = await _get(desk, theirs["number"])
+    assert _at(detail["resolution_due_at"]) == datetime(2026, 12, 21, 13, 0, tzinfo=HKI)
+
+
 async def test_pending_stops_the_clock_and_pushes_the_deadline(desk: Desk) -> None:
     await _policy(desk, OFFICE, resolution_minutes=16 * 60)
     ticket = await desk.ticket()

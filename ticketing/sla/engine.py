@@ -33,7 +33,8 @@ async def business_calendar(session: AsyncSession, calendar_id: int) -> Business
 
 
 async def choose_policy(session: AsyncSession, ticket: Ticket) -> SlaPolicy | None:
-    """The most specific active policy: category depth first, then priority."""
+    """The most specific active policy: the customer's own first, then category depth,
+    then priority."""
     ancestry: dict[int, int] = {}  # category id -> depth
     if ticket.category_id is not None:
         category = await session.get(Category, ticket.category_id)
@@ -42,14 +43,17 @@ async def choose_policy(session: AsyncSession, ticket: Ticket) -> SlaPolicy | No
             paths = ["/".join(codes[: i + 1]) for i in range(len(codes))]
             rows = await session.exec(select(Category).where(Category.path.in_(paths)))  # type: ignore[attr-defined]
             ancestry = {c.id: c.level + 1 for c in rows.all() if c.id is not None}
-    best: tuple[int, int, int] | None = None
+    best: tuple[int, int, int, int] | None = None
     chosen = None
     for policy in (await session.exec(select(SlaPolicy).where(SlaPolicy.active == True))).all():  # noqa: E712
         if policy.category_id is not None and policy.category_id not in ancestry:
             continue
         if policy.priority is not None and policy.priority != ticket.priority:
             continue
+        if policy.organisation_id is not None and policy.organisation_id != ticket.organisation_id:
+            continue
         score = (
+            1 if policy.organisation_id else 0,
             ancestry.get(policy.category_id, 0) if policy.category_id else 0,
             1 if policy.priority else 0,
             -(policy.id or 0),

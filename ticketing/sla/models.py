@@ -33,7 +33,7 @@ class Holiday(SQLModel, table=True):
 
 
 class SlaPolicy(SQLModel, table=True):
-    """Targets for tickets of a category and/or priority; the most specific match applies."""
+    """Targets for tickets of a customer, category and/or priority; the most specific applies."""
 
     __tablename__ = "sla_policies"
 
@@ -41,6 +41,8 @@ class SlaPolicy(SQLModel, table=True):
     name: str = Field(max_length=100, unique=True)
     calendar_id: int = Field(foreign_key="calendars.id")
     category_id: int | None = Field(default=None, foreign_key="categories.id")  # and below
+    # a customer's contract: tickets of this organisation (its people's tickets too)
+    organisation_id: int | None = Field(default=None, foreign_key="contacts.id")
     priority: Priority | None = Field(default=None, sa_type=enum_type(Priority))
     first_response_minutes: int | None = None  # business minutes
     resolution_minutes: int  # business minutes

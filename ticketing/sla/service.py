@@ -16,7 +16,7 @@ from ticketing.access.roles import Principal
 from ticketing.audit import audit, snapshot
 from ticketing.catalog.models import Category, Team
 from ticketing.errors import Conflict, InvalidInput, NotFound
-from ticketing.models import Priority, Ticket
+from ticketing.models import Contact, ContactKind, Priority, Ticket
 from ticketing.sla.calendar import BusinessCalendar
 from ticketing.sla.engine import DONE, refresh_deadlines
 from ticketing.sla.models import (
@@ -45,6 +45,7 @@ class PolicyInput:
     first_response_minutes: int | None = None
     category_id: int | None = None
     priority: Priority | None = None
+    organisation_id: int | None = None
     warn_before_minutes: int = 60
     raise_priority: bool = False
     escalate_team_id: int | None = None
@@ -58,7 +59,7 @@ class SlaService:
     async def create_calendar(
         self, actor: Principal, name: str, timezone: str, hours: Hours, holidays: Mapping[date, str]
     ) -> CalendarDetail:
-        _check_calendar(timezone, hours, holidays)
+        check_calendar(timezone, hours, holidays)
         async with self.db.transaction() as session:
             if (await session.exec(select(Calendar).where(Calendar.name == name))).first():
                 raise Conflict(f"a calendar named {name!r} already exists")
@@ -95,7 +96,7 @@ class SlaService:
             new_holidays = (
                 holidays if holidays is not None else {h.day: h.name for h in detail.holidays}
             )
-            _check_calendar(timezone or calendar.timezone, hours or calendar.hours, new_holidays)
+            check_calendar(timezone or calendar.timezone, hours or calendar.hours, new_holidays)
             calendar.timezone = timezone or calendar.timezone
             if hours is not None:
                 calendar.hours = _plain(hours)
@@ -259,7 +260,7 @@ class SlaService:
             return list(rows.all())
 
 
-def _check_calendar(timezone: str, hours: Hours, holidays: Mapping[date, str]) -> None:
+def check_calendar(timezone: str, hours: Hours, holidays: Mapping[date, str]) -> None:
     spans = {day: [(str(s), str(e)) for s, e in v] for day, v in hours.items()}
     BusinessCalendar(timezone, spans, frozenset(holidays))
 
@@ -277,6 +278,10 @@ async def _check_policy(session: AsyncSession, new: PolicyInput) -> None:
         raise InvalidInput(f"calendar {new.calendar_id} does not exist")
     if new.category_id is not None and await session.get(Category, new.category_id) is None:
         raise InvalidInput(f"category {new.category_id} does not exist")
+    if new.organisation_id is not None:
+        organisation = await session.get(Contact, new.organisation_id)
+        if organisation is None or organisation.kind != ContactKind.ORGANISATION:
+            raise InvalidInput(f"organisation {new.organisation_id} does not exist")
     if new.escalate_team_id is not None and await session.get(Team, new.escalate_team_id) is None:
         raise InvalidInput(f"team {new.escalate_team_id} does not exist")
 
