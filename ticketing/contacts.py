@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,10 +15,13 @@ from switchboard.db import Database
 from switchboard.db_types import utcnow
 from ticketing.access.roles import Principal
 from ticketing.audit import audit, snapshot
-from ticketing.errors import Conflict, InvalidInput, NotFound
+from ticketing.errors import Conflict, InvalidInput, NotFound, TicketingError
 from ticketing.identities import normalise_identity
 from ticketing.models import Address, Contact, ContactIdentity, ContactKind, IdentityKind
 from ticketing.streets import street_registered
+
+if TYPE_CHECKING:
+    from ticketing.contact_import import ContactRow
 
 
 async def find_contact(session: AsyncSession, kind: IdentityKind, value: str) -> Contact | None:
@@ -109,6 +113,40 @@ class ContactService:
             detail = await _detail(session, contact.id)
             audit(session, actor, "contact.create", "contact", contact.id, after=_snap(detail))
             return detail
+
+    async def import_rows(self, actor: Principal, rows: Sequence[ContactRow]) -> int:
+        """Create every row's contact in one transaction (organisations first, so people
+        can name one from the same file); a row that fails names its line and nothing is
+        kept. Returns how many contacts were created."""
+        async with self.db.transaction() as session:
+            organisations: dict[str, int] = {}
+            ordered = sorted(rows, key=lambda r: r.kind is not ContactKind.ORGANISATION)
+            for row in ordered:
+                try:
+                    organisation_id = None
+                    if row.organisation:
+                        organisation_id = organisations.get(
+                            row.organisation.casefold()
+                        ) or await _organisation_named(session, row.organisation)
+                    contact = Contact(
+                        display_name=row.name, kind=row.kind, organisation_id=organisation_id
+                    )
+                    session.add(contact)
+                    await session.flush()
+                    assert contact.id is not None
+                    for identity in row.identities:
+                        await self._add_identity(session, contact.id, identity)
+                    for address in row.addresses:
+                        session.add(await checked_address(session, address, contact_id=contact.id))
+                    if row.kind is ContactKind.ORGANISATION:
+                        organisations[row.name.casefold()] = contact.id
+                except TicketingError as exc:
+                    raise type(exc)(f"line {row.line}: {exc.message}; nothing imported") from exc
+            await session.flush()
+            audit(
+                session, actor, "contacts.import", "contact", "import", after={"created": len(rows)}
+            )
+        return len(rows)
 
     async def get(self, contact_id: int) -> ContactDetail:
         async with self.db.session() as session:
@@ -261,6 +299,23 @@ async def checked_address(session: AsyncSession, address: AddressInput, **owner:
     row = new_address(address, **owner)
     row.street_registered = await street_registered(session, row.street, row.postal_code)
     return row
+
+
+async def _organisation_named(session: AsyncSession, name: str) -> int:
+    rows = await session.exec(
+        select(Contact.id).where(
+            Contact.kind == ContactKind.ORGANISATION,
+            or_(Contact.display_name == name, func.lower(Contact.display_name) == name.lower()),
+            Contact.merged_into_id == None,  # noqa: E711
+        )
+    )
+    found = list(rows.all())
+    if not found:
+        raise InvalidInput(f"no organisation is named {name!r}")
+    if len(found) > 1:
+        raise InvalidInput(f"{len(found)} organisations are named {name!r}: give them apart")
+    assert found[0] is not None
+    return found[0]
 
 
 async def _get(session: AsyncSession, contact_id: int) -> Contact:

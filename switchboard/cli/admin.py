@@ -1,4 +1,4 @@
-"""``switchboard admin``: users, teams, categories, streets, API tokens, rules and SLAs.
+"""``switchboard admin``: users, teams, categories, streets, tokens, rules, SLAs and data.
 
 Every change is made as the principal ``cli (<os user>)`` and written to the audit log.
 Generated passwords and tokens are printed once and never stored in plain text.
@@ -10,6 +10,7 @@ import asyncio
 import csv
 import getpass
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -21,7 +22,9 @@ from switchboard.db import Database
 from switchboard.secrets import load_or_create_secrets
 from ticketing.access.roles import Principal, Role
 from ticketing.catalog.importer import parse_categories
+from ticketing.contact_import import ContactRow, parse_contacts_csv
 from ticketing.errors import TicketingError
+from ticketing.models import TicketStatus
 from ticketing.streets import StreetRow, parse_streets_csv
 
 app = typer.Typer(
@@ -45,6 +48,10 @@ app.add_typer(rules_app, name="rules")
 sla_app = typer.Typer(help="Business calendars and SLA policies as YAML.", no_args_is_help=True)
 app.add_typer(streets_app, name="streets")
 app.add_typer(sla_app, name="sla")
+contacts_app = typer.Typer(help="Contacts: import from a CRM's CSV.", no_args_is_help=True)
+tickets_app = typer.Typer(help="Tickets: export any filtered list.", no_args_is_help=True)
+app.add_typer(contacts_app, name="contacts")
+app.add_typer(tickets_app, name="tickets")
 
 if TYPE_CHECKING:
     from ticketing.services import Ticketing
@@ -291,12 +298,7 @@ def streets_import(file: Path = typer.Argument(..., exists=True, dir_okay=False)
     rows: list[StreetRow] = []
     with clear_errors():
         try:
-            with file.open(encoding="utf-8-sig", newline="") as handle:
-                rows = parse_streets_csv(list(csv.reader(handle)))
-        except UnicodeDecodeError as exc:
-            fail(f"{file.name} is not UTF-8 text: {exc.reason} at byte {exc.start}")
-        except csv.Error as exc:
-            fail(f"{file.name}: {exc}")
+            rows = parse_streets_csv(_csv_rows(file))
         except TicketingError as exc:
             fail(f"{file.name}: {exc.message}")
 
@@ -358,3 +360,82 @@ def sla_list() -> None:
             )
 
     _run(work)
+
+
+# -- data: contacts in, tickets out ------------------------------------------------------
+
+
+def _csv_rows(file: Path) -> list[list[str]]:
+    """The rows of a UTF-8 CSV file (a BOM is fine); a file that is not ends the command."""
+    with clear_errors():
+        try:
+            with file.open(encoding="utf-8-sig", newline="") as handle:
+                return list(csv.reader(handle))
+        except UnicodeDecodeError as exc:
+            fail(f"{file.name} is not UTF-8 text: {exc.reason} at byte {exc.start}")
+        except csv.Error as exc:
+            fail(f"{file.name}: {exc}")
+    raise AssertionError("unreachable")
+
+
+@contacts_app.command("import")
+def contacts_import(file: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Create the contacts of a CSV file with a header naming its columns: name, kind,
+    organisation, phone, email, street, postcode, city. All rows or none are imported;
+    a phone or email that already belongs to someone stops the import (merge instead)."""
+    rows: list[ContactRow] = []
+    with clear_errors():
+        try:
+            rows = parse_contacts_csv(_csv_rows(file))
+        except TicketingError as exc:
+            fail(f"{file.name}: {exc.message}")
+
+    async def work(s: Ticketing, actor: Principal) -> None:
+        created = await s.contacts.import_rows(actor, rows)
+        say(f"{created} contacts imported from {file.name}")
+
+    _run(work)
+
+
+@tickets_app.command("export")
+def tickets_export(
+    out: Path = typer.Argument(..., dir_okay=False, help="FILE.csv or FILE.xlsx"),
+    status: list[TicketStatus] = typer.Option([], "--status", help="Repeatable"),
+    team: int | None = typer.Option(None, "--team", help="Team id"),
+    since: datetime | None = typer.Option(None, "--since", help="Created on or after"),
+    until: datetime | None = typer.Option(None, "--until", help="Created before"),
+    text: str | None = typer.Option(None, "--text", help="Full-text search"),
+) -> None:
+    """Write the tickets matching the filters (all by default) as CSV or XLSX, with
+    category codes and custom fields, as the web export gives them."""
+    from ticketing.search import TicketFilter
+
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        with clear_errors():
+            fail(f"{out.name}: the file name must end in .csv or .xlsx")
+    filters = TicketFilter(
+        q=text,
+        status=tuple(status),
+        team_id=team,
+        created_from=_aware(since),
+        created_to=_aware(until),
+    )
+
+    async def work(s: Ticketing, actor: Principal) -> bytes:
+        writer = s.export.xlsx if out.suffix.lower() == ".xlsx" else s.export.csv
+        return await writer(actor, filters)
+
+    content = _run(work)
+    with clear_errors():
+        try:
+            out.write_bytes(content)
+        except OSError as exc:
+            fail(f"cannot write {out}: {exc.strerror}")
+    say(f"tickets written to {out} ({len(content)} bytes)")
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A date or time given without a zone is taken in the machine's local time."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.astimezone()

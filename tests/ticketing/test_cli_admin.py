@@ -200,3 +200,57 @@ async def test_service_levels_come_from_yaml_and_go_back_out(
     policies = {p["name"]: p for p in (await desk.system.get("/api/sla-policies")).json()}
     assert policies["contract"]["resolution_minutes"] == 180
     assert len(policies) == 2
+
+
+async def test_contacts_come_in_from_csv_all_or_nothing_and_tickets_go_out(
+    desk: Desk, admin_cli: AdminCli, tmp_path: Path
+) -> None:
+    crm = tmp_path / "crm.csv"
+    crm.write_text(
+        "name,kind,organisation,phone,email,street,postcode,city\n"
+        "Aino Virtanen,,Helen Oy,040 123 4567,AINO@example.fi,Mannerheimintie 1,00100,Helsinki\n"
+        "Helen Oy,organisation,,,info@helen.example,,,\n"
+        "Olli,person,,,olli@example.fi,,,\n"
+    )
+    clash = tmp_path / "clash.csv"
+    clash.write_text(
+        "name,phone\nPekka,+358401112222\nMatti,0401112222\n"  # one number, twice
+    )
+    refused = await admin_cli("contacts", "import", str(clash))
+    assert refused.exit_code == 2
+    assert "line 3: phone +358401112222 already belongs to contact" in refused.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,kind,telefax\nX,person,1\n")
+    refused = await admin_cli("contacts", "import", str(bad))
+    assert refused.exit_code == 2 and "found 'telefax'" in refused.output
+    nobody = await desk.system.get(
+        "/api/contacts/lookup", params={"kind": "phone", "value": "+358401112222"}
+    )
+    assert nobody.status_code == 404  # the refused file left nothing behind
+
+    imported = await admin_cli("contacts", "import", str(crm))
+    assert imported.output.strip() == "3 contacts imported from crm.csv", imported.output
+    aino = (
+        await desk.system.get(
+            "/api/contacts/lookup", params={"kind": "phone", "value": "+358401234567"}
+        )
+    ).json()
+    helen = (
+        await desk.system.get(
+            "/api/contacts/lookup", params={"kind": "email", "value": "info@helen.example"}
+        )
+    ).json()
+    assert aino["display_name"] == "Aino Virtanen"
+    assert aino["organisation_id"] == helen["id"]
+    assert {i["value"] for i in aino["identities"]} == {"+358401234567", "aino@example.fi"}
+    assert aino["addresses"][0]["street"] == "Mannerheimintie 1"
+
+    await desk.ticket(subject="No power since morning", contact_id=aino["id"])
+    await desk.ticket(subject="Invoice question")
+    out = tmp_path / "power.csv"
+    exported = await admin_cli("tickets", "export", str(out), "--text", "power")
+    assert exported.exit_code == 0, exported.output
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 2 and "No power since morning" in lines[1]
+    wrong = await admin_cli("tickets", "export", str(tmp_path / "tickets.pdf"))
+    assert wrong.exit_code == 2 and "must end in .csv or .xlsx" in wrong.output
