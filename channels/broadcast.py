@@ -5,6 +5,7 @@ channel, with its own status; people who opted out get nothing."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert
@@ -18,7 +19,16 @@ from ticketing.errors import InvalidInput, NotFound
 from ticketing.identities import normalise_identity
 from ticketing.models import IdentityKind
 
-CHANNEL_IDENTITY = {"sms": IdentityKind.PHONE, "email": IdentityKind.EMAIL}
+CHANNEL_IDENTITY = {
+    "sms": IdentityKind.PHONE,
+    "email": IdentityKind.EMAIL,
+    "whatsapp": IdentityKind.WHATSAPP,
+    "telegram": IdentityKind.TELEGRAM,
+    "viber": IdentityKind.VIBER,
+}
+# SMS and email subscriptions are taken before a provider is set up; a messaging app only
+# once it is configured to send (WhatsApp: with an approved template for notices).
+ALWAYS_SUBSCRIBABLE = ("sms", "email")
 LANGUAGES = ("en", "fi", "sv", "uk")
 BATCH = 5000
 
@@ -35,16 +45,17 @@ class BroadcastReport:
 
 
 class Broadcasts:
-    def __init__(self, db: Database, default_region: str) -> None:
+    def __init__(self, db: Database, default_region: str, messaging: Collection[str] = ()) -> None:
         self.db = db
         self.default_region = default_region
+        self.channels = (*ALWAYS_SUBSCRIBABLE, *(c for c in CHANNEL_IDENTITY if c in messaging))
 
     async def subscribe(
         self, channel: str, address: str, area: str, language: str = "fi"
     ) -> Subscription:
         kind = CHANNEL_IDENTITY.get(channel)
-        if kind is None:
-            raise InvalidInput(f"broadcasts go by {', '.join(CHANNEL_IDENTITY)}, not {channel}")
+        if kind is None or channel not in self.channels:
+            raise InvalidInput(f"broadcasts go by {', '.join(self.channels)} here, not {channel}")
         if language not in LANGUAGES:
             raise InvalidInput(f"language is one of {', '.join(LANGUAGES)}")
         value = normalise_identity(kind, address, self.default_region)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from switchboard.cli.common import clear_errors, fail, say, settings
+from switchboard.cli.common import clear_errors, fail, ready_database, say, settings
 from switchboard.db import Database
 from ticketing.errors import TicketingError
 
@@ -25,12 +25,14 @@ app = typer.Typer(help="Customer channels: broadcast subscriptions.", no_args_is
 
 async def _with(action: Callable[[Broadcasts], Awaitable[T]]) -> T:
     from channels.broadcast import Broadcasts  # heavy: imported by the commands that use it
+    from channels.service import broadcast_apps
 
     config = settings()
     db = Database(config.effective_database_url)
     try:
-        await db.check()
-        return await action(Broadcasts(db, config.calls.default_region))
+        await ready_database(db)
+        apps = broadcast_apps(config.channels)
+        return await action(Broadcasts(db, config.calls.default_region, apps))
     except TicketingError as exc:  # a wrong address, area or notice: say which
         raise fail(exc.message) from exc
     finally:
@@ -39,8 +41,12 @@ async def _with(action: Callable[[Broadcasts], Awaitable[T]]) -> T:
 
 @app.command()
 def subscribe(
-    channel: str = typer.Option(..., help="sms or email"),
-    address: str = typer.Option(..., help="The phone number or email address"),
+    channel: str = typer.Option(
+        ..., help="sms or email; whatsapp, telegram or viber once configured"
+    ),
+    address: str = typer.Option(
+        ..., help="The phone number, email address, or Telegram chat / Viber user id"
+    ),
     area: str = typer.Option(..., help="A postcode, or '*' for the whole service area"),
     language: str = typer.Option("fi", help="en, fi, sv or uk"),
 ) -> None:

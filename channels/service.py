@@ -86,6 +86,15 @@ class Channels:
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def broadcast_apps(settings: ChannelSettings) -> list[str]:
+    """Messaging apps that can carry works notices: the enabled ones; WhatsApp only with
+    an approved template, since a business may not write first in free text."""
+    apps = [name for name in ("telegram", "viber") if getattr(settings, name).enabled]
+    if settings.whatsapp.enabled and settings.whatsapp.notice_template:
+        apps.append("whatsapp")
+    return apps
+
+
 def build_channels(
     settings: ChannelSettings,
     db: Database,
@@ -153,7 +162,7 @@ def build_channels(
             backoff_seconds=settings.backoff_seconds,
             per_second=settings.per_second,
         ),
-        broadcasts=Broadcasts(db, default_region),
+        broadcasts=Broadcasts(db, default_region, broadcast_apps(settings)),
         file_replies=FileReplies(db, store, file_channels(adapters, links), links),
         chat=chat,
         forms=forms,

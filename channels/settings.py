@@ -55,6 +55,12 @@ class WhatsAppSettings(BaseModel):
     access_token: str = ""
     app_secret: str = Field("", description="Checks X-Hub-Signature-256 on webhooks")
     verify_token: str = Field("", description="Answers the webhook subscription check")
+    notice_template: str = Field(
+        "",
+        description="An approved message template with one body parameter (the notice's "
+        "text) for works notices: WhatsApp refuses free text to people who have not "
+        "written in the last 24 hours. Without it, notices do not go by WhatsApp.",
+    )
 
 
 class TelegramSettings(BaseModel):
@@ -80,9 +86,25 @@ class MessengerSettings(BaseModel):
     verify_token: str = Field("", description="Answers the webhook subscription check")
 
 
+class SmsSettings(BaseModel):
+    provider: Literal["off", "twilio", "generic"] = "off"
+    from_number: str = Field("", description="The desk's number, E.164")
+    webhook_base_url: str = Field(
+        "", description="Public base URL the provider calls (signatures cover the full URL)"
+    )
+    # twilio
+    api_base: str = Field("https://api.twilio.com", description="Twilio-compatible API")
+    account_sid: str = ""
+    auth_token: str = ""
+    # generic: JSON over HTTP, HMAC-SHA256 signed inbound, bearer token outbound
+    send_url: str = ""
+    api_token: str = ""
+    webhook_secret: str = ""
+
+
 class ChannelSettings(BaseModel):
     email: EmailSettings = Field(default_factory=EmailSettings)
-    sms: SmsSettings = Field(default_factory=lambda: SmsSettings())
+    sms: SmsSettings = Field(default_factory=SmsSettings)
     chat: ChatSettings = Field(default_factory=lambda: ChatSettings())
     forms: FormSettings = Field(default_factory=lambda: FormSettings())
     whatsapp: WhatsAppSettings = Field(default_factory=lambda: WhatsAppSettings())
@@ -103,19 +125,3 @@ class ChannelSettings(BaseModel):
         "the files of agents' replies (signed links that expire)",
     )
     media_link_hours: float = Field(24.0, gt=0, description="How long a reply file's link works")
-
-
-class SmsSettings(BaseModel):
-    provider: Literal["off", "twilio", "generic"] = "off"
-    from_number: str = Field("", description="The desk's number, E.164")
-    webhook_base_url: str = Field(
-        "", description="Public base URL the provider calls (signatures cover the full URL)"
-    )
-    # twilio
-    api_base: str = Field("https://api.twilio.com", description="Twilio-compatible API")
-    account_sid: str = ""
-    auth_token: str = ""
-    # generic: JSON over HTTP, HMAC-SHA256 signed inbound, bearer token outbound
-    send_url: str = ""
-    api_token: str = ""
-    webhook_secret: str = ""

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.adapter import Draft, Inbound, InboundAttachment, Outbound, Sent
+from channels.adapter import Draft, Inbound, InboundAttachment, Outbound, SendError, Sent
 from channels.messaging.media import MediaError, download, file_name, media_item
 from channels.outgoing_files import ReplyFile, caption, files_meta, read_file, reply_files
 from channels.provider_http import post, refused
@@ -150,6 +150,8 @@ class WhatsAppAdapter:
 
     async def send(self, message: Outbound) -> Sent:
         to = message.recipient.lstrip("+")
+        if message.meta.get("notice_id") is not None:
+            return await self._post(to, self._notice(message))
         files = reply_files(message.meta)
         if not files:
             return await self._post(to, {"type": "text", "text": {"body": message.body}})
@@ -168,6 +170,21 @@ class WhatsAppAdapter:
             sent = await self._post(to, {"type": kind, kind: content})
         assert sent is not None
         return sent
+
+    def _notice(self, message: Outbound) -> dict[str, Any]:
+        """A works notice as the approved template, its text the one body parameter."""
+        if not self.settings.notice_template:
+            raise SendError("no WhatsApp template for notices is configured", permanent=True)
+        return {
+            "type": "template",
+            "template": {
+                "name": self.settings.notice_template,
+                "language": {"code": str(message.meta.get("language") or "en")},
+                "components": [
+                    {"type": "body", "parameters": [{"type": "text", "text": message.body}]}
+                ],
+            },
+        }
 
     async def _upload(self, file: ReplyFile) -> str:
         """Upload a reply's file; the media id WhatsApp gives it."""

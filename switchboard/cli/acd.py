@@ -17,7 +17,7 @@ from pbx.acd.provisioning import apply_agents
 from pbx.acd.recording import set_recording
 from pbx.ami import AmiClient
 from switchboard.asterisk_access import asterisk_instance, pbx_credentials
-from switchboard.cli.common import clear_errors, fail, say, settings
+from switchboard.cli.common import clear_errors, fail, ready_database, say, settings
 from switchboard.db import Database
 from switchboard.secrets import load_or_create_secrets
 
@@ -41,7 +41,7 @@ def _run(action: Callable[[AcdDirectory], Awaitable[T]]) -> T:
     async def run() -> T:
         db = Database(settings().effective_database_url)
         try:
-            await db.check()
+            await ready_database(db)
             return await action(AcdDirectory(db))
         finally:
             await db.close()
@@ -274,7 +274,7 @@ def queue_set(
     async def change() -> AcdQueue:
         db = Database(settings().effective_database_url)
         try:
-            await db.check()
+            await ready_database(db)
             return await set_recording(db, name, record)
         finally:
             await db.close()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 
 from switchboard.bus import LocalBus
-from switchboard.cli.common import clear_errors, fail, say, settings
+from switchboard.cli.common import clear_errors, fail, ready_database, say, settings
 from switchboard.db import Database
 from switchboard.secrets import load_or_create_secrets
 from ticketing.access.roles import Principal, Role
@@ -70,7 +70,7 @@ def _run(work: Callable[[Ticketing, Principal], Awaitable[T]]) -> T:
     async def main() -> T:
         db = Database(current.effective_database_url)
         try:
-            await db.check()
+            await ready_database(db)
             from ticketing.services import configured_ticketing  # heavy: only when used
 
             services = configured_ticketing(

@@ -15,7 +15,7 @@ from pbx.asterisk.instance import AsteriskStartError
 from pbx.asterisk.runtime import AsteriskUnavailable
 from pbx.ivr.registry import LoadFailed
 from switchboard.bus import BusUnavailable
-from switchboard.db import DatabaseError
+from switchboard.db import Database, DatabaseError
 from switchboard.ports import PortInUse
 from switchboard.settings import Settings, load_settings
 
@@ -68,3 +68,11 @@ def clear_errors() -> Iterator[None]:
 
 
 Action = Callable[[], None]
+
+
+async def ready_database(db: Database) -> None:
+    """Reachable and at the newest schema, or a DatabaseError saying what to do."""
+    from switchboard.migrate import require_current  # alembic: only for commands that need it
+
+    await db.check()
+    await require_current(db)

@@ -12,7 +12,7 @@ import typer
 
 from notices.models import NoticeKind, WorksNotice
 from notices.service import NoticeError, NoticeService
-from switchboard.cli.common import clear_errors, fail, say, settings
+from switchboard.cli.common import clear_errors, fail, ready_database, say, settings
 from switchboard.db import Database
 
 T = TypeVar("T")
@@ -54,7 +54,7 @@ def _show(notice: WorksNotice, zone: str) -> str:
 async def _with_service(action: Callable[[NoticeService], Awaitable[T]]) -> T:
     db = Database(settings().effective_database_url)
     try:
-        await db.check()
+        await ready_database(db)
         return await action(NoticeService(db))
     finally:
         await db.close()

@@ -279,6 +279,7 @@ async def messaging_apps(desk: Desk) -> AsyncIterator[Apps]:
                 access_token=WHATSAPP_TOKEN,
                 app_secret=WHATSAPP_SECRET,
                 verify_token="verify-me",
+                notice_template="works_notice",
             ),
             telegram=TelegramSettings(
                 enabled=True,

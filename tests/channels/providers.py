@@ -23,6 +23,7 @@ API_TOKEN = "generic-api-token"
 WHATSAPP_TOKEN = "whatsapp-access-token"
 PHONE_NUMBER_ID = "106540352242922"
 BOT_TOKEN = "123456:telegram-bot-token"
+TEMPLATES = ("works_notice",)  # the business's approved WhatsApp message templates
 
 
 @dataclass
@@ -65,6 +66,10 @@ def provider_app(state: Provider) -> FastAPI:
         if phone_id != PHONE_NUMBER_ID:
             return JSONResponse({"error": {"message": "Unknown phone", "code": 100}}, 400)
         payload = await request.json()
+        template = payload.get("template", {})
+        if payload.get("type") == "template" and template.get("name") not in TEMPLATES:
+            error = {"message": "Template name does not exist in the translation", "code": 132001}
+            return JSONResponse({"error": error}, 404)
         wamid = "wamid." + uuid.uuid4().hex
         state.sent.append({**payload, "id": wamid})
         return JSONResponse(

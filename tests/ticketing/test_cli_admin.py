@@ -254,3 +254,12 @@ async def test_contacts_come_in_from_csv_all_or_nothing_and_tickets_go_out(
     assert len(lines) == 2 and "No power since morning" in lines[1]
     wrong = await admin_cli("tickets", "export", str(tmp_path / "tickets.pdf"))
     assert wrong.exit_code == 2 and "must end in .csv or .xlsx" in wrong.output
+
+
+async def test_a_database_nobody_upgraded_is_named_with_what_to_run(
+    admin_cli: AdminCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    result = await admin_cli("users", "list")
+    assert result.exit_code == 2
+    assert "has no schema yet: run `switchboard db upgrade` first" in result.output
