@@ -21,6 +21,7 @@ from ticketing.access.models import User
 from ticketing.access.roles import Principal
 from ticketing.catalog.fields import TicketFieldValue, definitions_for
 from ticketing.catalog.models import Category, Team
+from ticketing.errors import InvalidInput
 from ticketing.models import Contact, Ticket, TicketAssignee, TicketTag
 from ticketing.search import TicketFilter, TicketSearch
 
@@ -46,15 +47,21 @@ MAX_ROWS = 100_000
 
 
 class TicketExport:
-    def __init__(self, db: Database, search: TicketSearch) -> None:
+    def __init__(self, db: Database, search: TicketSearch, max_rows: int = MAX_ROWS) -> None:
         self.db = db
         self.search = search
+        self.max_rows = max_rows
 
     async def table(
         self, principal: Principal, filters: TicketFilter
     ) -> tuple[list[str], list[list[str]]]:
         """The header (fixed columns, then custom field names) and one row per ticket."""
-        tickets = await self.search.all(principal, filters, MAX_ROWS)
+        tickets = await self.search.all(principal, filters, self.max_rows + 1)
+        if len(tickets) > self.max_rows:  # never a silently shortened list
+            raise InvalidInput(
+                f"more than {self.max_rows:,} tickets match: narrow the filters "
+                "(a period, a status or a team) and export in parts"
+            )
         ids = [t.id for t in tickets]
         async with self.db.session() as session:
             categories = {c.id: c.path for c in (await session.exec(select(Category))).all()}

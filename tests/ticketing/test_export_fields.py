@@ -6,9 +6,14 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.ticketing.conftest import Desk
+from ticketing.access.roles import SYSTEM
+from ticketing.errors import InvalidInput
+from ticketing.export import TicketExport
+from ticketing.search import TicketFilter
 
 
 async def _category(desk: Desk, code: str, fields: list[dict[str, object]], **extra: int) -> int:
@@ -71,3 +76,13 @@ async def test_exports_have_a_column_per_custom_field_of_the_categories_present(
     assert set(by_number) == {dripping["number"], flooded["number"]}
     assert by_number[flooded["number"]][head.index("severity")] == "'=flood"  # no formulas
     assert by_number[dripping["number"]][head.index("meter_reading")] == "12"
+
+
+async def test_an_export_larger_than_the_limit_is_refused_not_cut_short(desk: Desk) -> None:
+    for subject in ("First", "Second", "Third"):
+        await desk.ticket(subject=subject)
+    small = TicketExport(desk.db, desk.services.search, max_rows=2)
+    with pytest.raises(InvalidInput, match="more than 2 tickets match: narrow the filters"):
+        await small.csv(SYSTEM, TicketFilter())
+    fits = await small.csv(SYSTEM, TicketFilter(q="second"))
+    assert "Second" in fits.decode("utf-8-sig") and "Third" not in fits.decode("utf-8-sig")
