@@ -61,6 +61,13 @@ class WhatsAppSettings(BaseModel):
         "text) for works notices: WhatsApp refuses free text to people who have not "
         "written in the last 24 hours. Without it, notices do not go by WhatsApp.",
     )
+    reply_template: str = Field(
+        "",
+        description="An approved template with one body parameter for agents' replies to "
+        "a customer whose last WhatsApp message is more than 24 hours old. Without it such "
+        "a reply fails on the ticket, saying why.",
+    )
+    reply_language: str = Field("fi", description="The reply template's language code")
 
 
 class TelegramSettings(BaseModel):

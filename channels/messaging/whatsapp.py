@@ -13,16 +13,21 @@ import hashlib
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import func
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from channels.adapter import Draft, Inbound, InboundAttachment, Outbound, SendError, Sent
 from channels.messaging.media import MediaError, download, file_name, media_item
+from channels.models import ChannelInbound
 from channels.outgoing_files import ReplyFile, caption, files_meta, read_file, reply_files
 from channels.provider_http import post, refused
 from channels.settings import WhatsAppSettings
+from switchboard.db_types import utcnow
 from ticketing.attachments import AttachmentStore
 from ticketing.models import EntryKind, IdentityKind, Ticket, TicketEntry
 from ticketing.phone import normalise_phone
@@ -146,12 +151,17 @@ class WhatsAppAdapter:
     async def compose(
         self, session: AsyncSession, ticket: Ticket, entry: TicketEntry, recipient: str
     ) -> Draft:
-        return Draft(subject="", body=entry.body, meta=await files_meta(session, entry))
+        meta = await files_meta(session, entry)
+        if not await _window_open(session, recipient):
+            meta["outside_window"] = True
+        return Draft(subject="", body=entry.body, meta=meta)
 
     async def send(self, message: Outbound) -> Sent:
         to = message.recipient.lstrip("+")
         if message.meta.get("notice_id") is not None:
             return await self._post(to, self._notice(message))
+        if message.meta.get("outside_window"):
+            return await self._post(to, self._late_reply(message))
         files = reply_files(message.meta)
         if not files:
             return await self._post(to, {"type": "text", "text": {"body": message.body}})
@@ -175,16 +185,21 @@ class WhatsAppAdapter:
         """A works notice as the approved template, its text the one body parameter."""
         if not self.settings.notice_template:
             raise SendError("no WhatsApp template for notices is configured", permanent=True)
-        return {
-            "type": "template",
-            "template": {
-                "name": self.settings.notice_template,
-                "language": {"code": str(message.meta.get("language") or "en")},
-                "components": [
-                    {"type": "body", "parameters": [{"type": "text", "text": message.body}]}
-                ],
-            },
-        }
+        language = str(message.meta.get("language") or "en")
+        return _template(self.settings.notice_template, language, message.body)
+
+    def _late_reply(self, message: Outbound) -> dict[str, Any]:
+        """A reply outside the 24-hour customer service window: only a template goes."""
+        late = (
+            f"{message.recipient} has not written on WhatsApp in the last 24 hours, and "
+            "WhatsApp then takes only an approved template"
+        )
+        if not self.settings.reply_template:
+            raise SendError(f"{late}: set channels.whatsapp.reply_template", permanent=True)
+        if reply_files(message.meta):
+            raise SendError(f"{late}, without files: send the text alone", permanent=True)
+        language = str(message.meta.get("language") or self.settings.reply_language)
+        return _template(self.settings.reply_template, language, message.body)
 
     async def _upload(self, file: ReplyFile) -> str:
         """Upload a reply's file; the media id WhatsApp gives it."""
@@ -222,3 +237,33 @@ def _values(payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
             value = change.get("value") if isinstance(change, dict) else None
             if isinstance(value, dict):
                 yield value
+
+
+WINDOW = timedelta(hours=24)  # WhatsApp's customer service window
+
+
+async def _window_open(session: AsyncSession, recipient: str) -> bool:
+    """Whether the customer wrote on WhatsApp in the last 24 hours (free text allowed)."""
+    last = (
+        await session.exec(
+            select(func.max(ChannelInbound.received_at)).where(
+                ChannelInbound.channel == CHANNEL, ChannelInbound.sender == recipient
+            )
+        )
+    ).one()
+    if last is None:
+        return False
+    at = last if last.tzinfo else last.replace(tzinfo=UTC)  # stored as UTC
+    return utcnow() - at < WINDOW
+
+
+def _template(name: str, language: str, text: str) -> dict[str, Any]:
+    """A template message whose one body parameter is ``text``."""
+    return {
+        "type": "template",
+        "template": {
+            "name": name,
+            "language": {"code": language},
+            "components": [{"type": "body", "parameters": [{"type": "text", "text": text}]}],
+        },
+    }

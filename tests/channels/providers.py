@@ -23,7 +23,7 @@ API_TOKEN = "generic-api-token"
 WHATSAPP_TOKEN = "whatsapp-access-token"
 PHONE_NUMBER_ID = "106540352242922"
 BOT_TOKEN = "123456:telegram-bot-token"
-TEMPLATES = ("works_notice",)  # the business's approved WhatsApp message templates
+TEMPLATES = ("works_notice", "late_reply")  # the business's approved WhatsApp message templates
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from channels.messaging.whatsapp import sign
 from channels.models import ChannelInbound, ChannelOutbox
 from channels.service import Channels, build_channels
 from channels.settings import ChannelSettings, TelegramSettings, WhatsAppSettings
+from switchboard.db_types import utcnow
 from tests.channels.providers import (
     BOT_TOKEN,
     PHONE_NUMBER_ID,
@@ -175,6 +177,46 @@ async def test_whatsapp_round_trip_with_statuses(apps: Apps) -> None:
     await apps.whatsapp(whatsapp_status(sent["id"], "failed"))
     entries = (await apps.desk.system.get(f"/api/tickets/{threaded.ticket_number}/entries")).json()
     assert any(e["kind"] == "event" and "Re-engagement" in e["body"] for e in entries)
+
+
+async def _age_inbound(apps: Apps, hours: float) -> None:
+    """Pretend the customer's WhatsApp messages came in ``hours`` ago."""
+    async with apps.desk.db.transaction() as session:
+        for row in (await session.exec(select(ChannelInbound))).all():
+            row.received_at = utcnow() - timedelta(hours=hours)
+            session.add(row)
+
+
+async def test_a_reply_after_the_24_hour_window_goes_as_the_approved_template(
+    apps: Apps,
+) -> None:
+    await apps.whatsapp(whatsapp_message("wamid.7", "Meter reading 12345"))
+    [threaded] = await apps.channels.threader.thread_pending()
+    await _age_inbound(apps, 25)
+
+    # no reply template configured: the reply fails on the ticket, saying why
+    await apps.reply(threaded.ticket_number, "Thank you, the reading is saved.", "whatsapp")
+    assert apps.provider.sent == []
+    entries = (await apps.desk.system.get(f"/api/tickets/{threaded.ticket_number}/entries")).json()
+    failure = next(e for e in entries if e["kind"] == "event")
+    assert "has not written on WhatsApp in the last 24 hours" in failure["body"]
+    assert "channels.whatsapp.reply_template" in failure["body"]
+
+    apps.channels.adapters["whatsapp"].settings.reply_template = "late_reply"
+    await apps.reply(threaded.ticket_number, "Your new meter is installed.", "whatsapp")
+    [sent] = apps.provider.sent
+    assert sent["type"] == "template" and sent["to"] == "358401234567"
+    assert sent["template"]["name"] == "late_reply"
+    assert sent["template"]["language"] == {"code": "fi"}
+    assert sent["template"]["components"][0]["parameters"] == [
+        {"type": "text", "text": "Your new meter is installed."}
+    ]
+
+    # once the customer writes again, replies are free text again
+    await apps.whatsapp(whatsapp_message("wamid.8", "Thanks!"))
+    await apps.channels.threader.thread_pending()
+    await apps.reply(threaded.ticket_number, "You are welcome.", "whatsapp")
+    assert apps.provider.sent[-1]["text"] == {"body": "You are welcome."}
 
 
 def telegram_update(update_id: int, text: str) -> dict[str, Any]:
